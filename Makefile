@@ -1,0 +1,55 @@
+# Two commands matter: `make demo` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+SLS   := node_modules/.bin/sls
+STAGE ?= dev
+# sls invoke local and serverless-python-requirements start the runtime's interpreter
+# (python3.12) by name: the virtualenv's bin comes first on PATH so they find ours.
+RUN   := PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
+
+.PHONY: install demo test lint unit bench package deploy remove print clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt scripts/find-python.sh
+	test -x $(PY) || "$$(scripts/find-python.sh 3.12)" -m venv $(VENV)
+	test -x $(VENV)/bin/python3.12 || ln -s python $(VENV)/bin/python3.12
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: install
+	$(RUN) LOG_FORMAT=text $(SLS) invoke local --stage local -f processEvents -p events/mixed-batch.json
+
+lint: install
+	$(VENV)/bin/ruff check handler.py operata tests bench
+	$(VENV)/bin/ruff format --check handler.py operata tests bench
+	$(VENV)/bin/mypy handler.py operata
+
+unit: install
+	$(RUN) $(PY) -m pytest -m "not deploy"
+
+test: lint
+	$(RUN) $(PY) -m pytest
+
+bench: install
+	$(RUN) $(PY) -m bench
+
+package: install
+	$(RUN) $(SLS) package --stage $(STAGE)
+
+deploy: install
+	$(RUN) $(SLS) deploy --stage $(STAGE)
+
+remove: install
+	$(RUN) $(SLS) remove --stage $(STAGE)
+
+print: install
+	$(RUN) $(SLS) print --stage $(STAGE)
+
+clean:
+	rm -rf $(VENV) node_modules .serverless .pytest_cache .mypy_cache .ruff_cache
