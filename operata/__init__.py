@@ -1,0 +1,1 @@
+"""Consume Operata events delivered by EventBridge through a Kinesis stream."""

@@ -1,0 +1,170 @@
+"""The log: one entry per record, as a text block for people or a JSON line for Logs Insights.
+
+Also warns about schema drift (once per field path per container) and ends each batch with
+its metrics in Embedded Metric Format.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from operata.config import Settings
+from operata.formatting import render_unknown, report_block
+from operata.metrics import emf_document
+from operata.outcomes import Outcome, Status
+
+LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
+_LEVEL_OF = {
+    Status.PROCESSED: "INFO",
+    Status.SKIPPED: "INFO",
+    Status.REJECTED: "ERROR",
+    Status.FAILED: "WARNING",
+}
+
+# Field paths already reported as drift by this container (a warm Lambda keeps them).
+_drift_reported: set[tuple[str, str]] = set()
+
+
+def _identity(value: str) -> str:
+    return value
+
+
+class Report:
+    """Writes outcomes to a stream (stdout in Lambda, which CloudWatch Logs collects)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        stream: TextIO | None = None,
+        redact: Callable[[str], str] = _identity,
+    ) -> None:
+        self.settings = settings
+        self.stream = stream or sys.stdout
+        self.json = settings.log_format == "json"
+        self.threshold = LEVELS.get(settings.log_level, 20)
+        self.redact = redact
+        self.drift_fields = 0
+
+    # --- per record ------------------------------------------------------------------
+
+    def record(self, outcome: Outcome) -> None:
+        if outcome.envelope is not None and self._enabled("DEBUG"):
+            self._debug_envelope(outcome)
+        self._drift(outcome)
+        level = _LEVEL_OF[outcome.status]
+        if not self._enabled(level):
+            return
+        if self.json:
+            self._write(self._json_line(level, outcome))
+        elif outcome.status is Status.PROCESSED:
+            self._write(self._text_block(outcome))
+        else:
+            self._write(self._text_line(outcome))
+
+    def quarantined(self, document: dict[str, Any]) -> None:
+        """The quarantine's log fallback (no bucket configured)."""
+        line = json.dumps({"level": "ERROR", "quarantined": document}, default=str)
+        self._write(line if self.json else f"QUARANTINED {line}")
+
+    def finish(self, outcomes: Sequence[Outcome]) -> None:
+        s = self.settings
+        doc = emf_document(
+            outcomes,
+            namespace=s.metrics_namespace,
+            service=s.service_name,
+            stage=s.stage,
+            drift_fields=self.drift_fields,
+        )
+        self.stream.write(json.dumps(doc) + "\n")
+
+    # --- rendering -------------------------------------------------------------------
+
+    def _text_block(self, outcome: Outcome) -> str:
+        assert outcome.envelope is not None
+        if outcome.event_type is None:
+            return report_block(
+                outcome.envelope, outcome.detail_type, render_unknown(outcome.detail)
+            )
+        body = outcome.event_type.render(outcome.detail)
+        return report_block(outcome.envelope, outcome.event_type.title, body)
+
+    def _text_line(self, outcome: Outcome) -> str:
+        r = outcome.record
+        where = (
+            f"seq={r.sequence_number or '?'} shard={r.shard_id or '?'} "
+            f"partition_key={r.partition_key or '?'}"
+        )
+        if outcome.status is Status.SKIPPED:
+            return f"SKIPPED {where} source={outcome.source}: not an Operata event"
+        label = outcome.status.value.upper()
+        return f"{label} {where} reason={outcome.reason}: {outcome.message}"
+
+    def _json_line(self, level: str, outcome: Outcome) -> str:
+        r = outcome.record
+        entry: dict[str, Any] = {
+            "level": level,
+            "outcome": outcome.status.value,
+            "detailType": outcome.detail_type or None,
+            "eventId": outcome.event_id or None,
+            "sequenceNumber": r.sequence_number,
+            "partitionKey": r.partition_key,
+            "shardId": r.shard_id,
+        }
+        if outcome.status is Status.PROCESSED:
+            if outcome.event_type is not None:
+                entry.update(outcome.event_type.summarise(outcome.detail))
+        else:
+            entry.update(
+                reason=outcome.reason, message=outcome.message, source=outcome.source or None
+            )
+            if outcome.violation is not None:
+                entry["error"] = outcome.error()
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+    def _drift(self, outcome: Outcome) -> None:
+        for field in outcome.new_fields:
+            self.drift_fields += 1
+            key = (outcome.detail_type, field.path)
+            if key in _drift_reported:
+                continue
+            _drift_reported.add(key)
+            example = json.dumps(field.example, ensure_ascii=False, default=str)[:200]
+            if self.json:
+                self._write(
+                    json.dumps(
+                        {
+                            "level": "WARNING",
+                            "message": "schema drift",
+                            "detailType": outcome.detail_type,
+                            "path": field.path,
+                            "jsonType": field.json_type,
+                            "example": example,
+                            "schemaVersion": outcome.schema_version,
+                            "sequenceNumber": outcome.record.sequence_number,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+            else:
+                self._write(
+                    f"SCHEMA DRIFT {outcome.detail_type}: new field {field.path} "
+                    f"({field.json_type}, e.g. {example}) is not in schema "
+                    f"version {outcome.schema_version}"
+                )
+
+    def _debug_envelope(self, outcome: Outcome) -> None:
+        assert outcome.envelope is not None
+        envelope = outcome.envelope.to_dict(encode_json=True)
+        line = json.dumps(
+            {"level": "DEBUG", "message": "envelope", "envelope": envelope}, default=str
+        )
+        self._write(line if self.json else f"DEBUG envelope {line}")
+
+    def _enabled(self, level: str) -> bool:
+        return LEVELS[level] >= self.threshold
+
+    def _write(self, text: str) -> None:
+        self.stream.write(self.redact(text) + "\n")

@@ -1,0 +1,177 @@
+"""The batch loop: one outcome per record, in order, never raising.
+
+examine() decides what a record is (pure: no I/O). process_batch() adds the effects: it
+quarantines rejected records, reports processed ones, and stops early (reporting the rest as
+failed) when the quarantine cannot be written or the invocation is running out of time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
+
+from operata import schemas
+from operata.builders import build
+from operata.drift import compare, unique_new_fields
+from operata.kinesis import DecodeError, KinesisRecord, decode, is_operata_source
+from operata.models import Envelope, parse_time
+from operata.outcomes import Outcome, Status
+from operata.registry import EVENT_TYPES
+
+
+class Quarantine(Protocol):
+    def put(self, outcome: Outcome) -> None:
+        """Keep a rejected record durably; raise if that was not possible."""
+
+
+class Reporter(Protocol):
+    def record(self, outcome: Outcome) -> None:
+        """Write the outcome of one record (the report block for a processed one)."""
+
+
+def examine(record: KinesisRecord) -> Outcome:
+    """Decode, check and type one record. Every failure becomes a rejected outcome."""
+    try:
+        return _examine(record)
+    except Exception as exc:  # a bug must cost one record, not the shard
+        return Outcome(record, Status.REJECTED, "processing_error", f"{type(exc).__name__}: {exc}")
+
+
+def _rejected(record: KinesisRecord, reason: str, message: str, **extra: Any) -> Outcome:
+    return Outcome(record, Status.REJECTED, reason, message, **extra)
+
+
+def _examine(record: KinesisRecord) -> Outcome:
+    try:
+        event = decode(record.data)
+    except DecodeError as exc:
+        return _rejected(record, exc.reason, exc.message)
+
+    envelope_schema = schemas.envelope()
+    violation, _ = envelope_schema.check(event)
+    if violation is not None:
+        return _rejected(
+            record,
+            "not_eventbridge",
+            f"not an EventBridge event: {violation}",
+            violation=violation,
+            source=str(event.get("source", "")),
+        )
+    source = event["source"]
+    detail_type = event["detail-type"]
+    if not is_operata_source(source):
+        return Outcome(record, Status.SKIPPED, "not_operata", source=source)
+    try:
+        parse_time(event["time"])
+    except ValueError:
+        return _rejected(
+            record,
+            "not_eventbridge",
+            f"time: {event['time']!r} is not an RFC 3339 timestamp",
+            source=source,
+            detail_type=detail_type,
+        )
+    envelope = build(Envelope, event)
+    event_type = EVENT_TYPES.get(detail_type)
+    schema = schemas.for_detail_type(detail_type) if event_type else None
+    if event_type is None or schema is None:
+        # A type Operata added: shown as it is, never an error.
+        return Outcome(
+            record,
+            Status.PROCESSED,
+            envelope=envelope,
+            detail_type=detail_type,
+            source=source,
+            detail=envelope.detail,
+        )
+    violation, has_new_fields = schema.check(envelope.detail)
+    if violation is not None:
+        return _rejected(
+            record,
+            "schema_invalid",
+            str(violation),
+            violation=violation,
+            envelope=envelope,
+            detail_type=detail_type,
+            source=source,
+            schema_version=schema.version,
+        )
+    new_fields = []
+    if has_new_fields:
+        new_fields = unique_new_fields(compare(schema.document, envelope.detail)[0])
+    return Outcome(
+        record,
+        Status.PROCESSED,
+        envelope=envelope,
+        detail_type=detail_type,
+        source=source,
+        event_type=event_type,
+        detail=build(event_type.model, envelope.detail),
+        schema_version=schema.version,
+        new_fields=new_fields,
+    )
+
+
+def process_batch(
+    records: Sequence[KinesisRecord],
+    *,
+    quarantine: Quarantine,
+    reporter: Reporter,
+    time_left_ms: Callable[[], int] | None = None,
+    margin_ms: int = 0,
+) -> list[Outcome]:
+    """One outcome per record, in order.
+
+    A shard is ordered and Lambda retries from the lowest failed sequence number, so after the
+    first failure nothing more is done: the rest is reported as failed too, and retried.
+    """
+    outcomes: list[Outcome] = []
+    for index, record in enumerate(records):
+        if time_left_ms is not None and time_left_ms() < margin_ms:
+            outcomes += _fail(records[index:], "deadline", "too little time left to continue")
+            break
+        outcome = examine(record)
+        if outcome.status is Status.PROCESSED:
+            outcome = _report(outcome, reporter)
+        if outcome.status is Status.REJECTED:
+            try:
+                quarantine.put(outcome)
+            except Exception as exc:
+                message = (
+                    f"quarantine unavailable for a {outcome.reason} record "
+                    f"({type(exc).__name__}: {exc})"
+                )
+                outcomes += _fail([record], "quarantine_unavailable", message)
+                outcomes += _fail(records[index + 1 :], "after_failure", "an earlier record failed")
+                break
+        if outcome.status is not Status.PROCESSED:
+            reporter.record(outcome)
+        outcomes.append(outcome)
+    for outcome in outcomes:
+        if outcome.status is Status.FAILED:
+            reporter.record(outcome)
+    return outcomes
+
+
+def _report(outcome: Outcome, reporter: Reporter) -> Outcome:
+    try:
+        reporter.record(outcome)
+        return outcome
+    except Exception as exc:
+        outcome.status = Status.REJECTED
+        outcome.reason = "processing_error"
+        outcome.message = f"rendering failed: {type(exc).__name__}: {exc}"
+        return outcome
+
+
+def _fail(records: Iterable[KinesisRecord], reason: str, message: str) -> list[Outcome]:
+    return [Outcome(r, Status.FAILED, reason, message) for r in records]
+
+
+def batch_item_failures(outcomes: Iterable[Outcome]) -> list[dict[str, str]]:
+    """Lambda's partial batch response for a stream: the failed records' sequence numbers."""
+    return [
+        {"itemIdentifier": o.record.sequence_number}
+        for o in outcomes
+        if o.status is Status.FAILED and o.record.sequence_number
+    ]

@@ -1,0 +1,98 @@
+"""Where rejected records are kept: one S3 object per record, or the log when no bucket is set.
+
+Each entry holds the record's data exactly as Kinesis delivered it (base64), where it came from
+(stream, shard, sequence number, partition key, arrival time) and why it was rejected. Keys are
+deterministic (reason / arrival date / shard / sequence number), so a retried rejection
+overwrites its entry instead of adding a second one.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from operata.outcomes import Outcome
+
+ENTRY_VERSION = 1
+
+
+def entry(outcome: Outcome) -> dict[str, Any]:
+    """The quarantine document for a rejected record."""
+    record = outcome.record
+    arrival = (
+        datetime.fromtimestamp(record.arrival_time, UTC).isoformat()
+        if record.arrival_time is not None
+        else None
+    )
+    return {
+        "entryVersion": ENTRY_VERSION,
+        "reason": outcome.reason,
+        "message": outcome.message,
+        "error": outcome.error(),
+        "detailType": outcome.detail_type or None,
+        "eventId": outcome.event_id or None,
+        "schemaVersion": outcome.schema_version or None,
+        "streamArn": record.stream_arn,
+        "shardId": record.shard_id,
+        "sequenceNumber": record.sequence_number,
+        "partitionKey": record.partition_key,
+        "approximateArrivalTimestamp": record.arrival_time,
+        "arrivalTime": arrival,
+        "quarantinedAt": datetime.now(UTC).isoformat(),
+        "data": record.data,
+    }
+
+
+def key_for(prefix: str, outcome: Outcome) -> str:
+    record = outcome.record
+    day = (
+        datetime.fromtimestamp(record.arrival_time, UTC).strftime("%Y/%m/%d")
+        if record.arrival_time is not None
+        else "unknown-date"
+    )
+    shard = record.shard_id or "unknown-shard"
+    sequence = record.sequence_number or "unknown-sequence"
+    return f"{prefix}{outcome.reason}/{day}/{shard}/{sequence}.json"
+
+
+class Sink(Protocol):
+    def quarantined(self, document: dict[str, Any]) -> None: ...
+
+
+class LogQuarantine:
+    """Local runs: the entry is written to the log as one structured line."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+
+    def put(self, outcome: Outcome) -> None:
+        self.sink.quarantined(entry(outcome))
+
+
+class S3Quarantine:
+    """Deployed: one encrypted object per record in the stack's bucket."""
+
+    def __init__(self, bucket: str, prefix: str = "quarantine/", client: Any = None) -> None:
+        self.bucket = bucket
+        self.prefix = prefix
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:  # boto3 costs ~200 ms to import: only when a record needs it
+            import boto3
+            from botocore.config import Config
+
+            self._client = boto3.client(
+                "s3", config=Config(retries={"max_attempts": 3, "mode": "standard"})
+            )
+        return self._client
+
+    def put(self, outcome: Outcome) -> None:
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=key_for(self.prefix, outcome),
+            Body=json.dumps(entry(outcome), default=str).encode("utf-8"),
+            ContentType="application/json",
+        )
