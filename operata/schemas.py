@@ -109,7 +109,7 @@ class EventSchema:
         return Violation(
             path=dotted(self.prefix, error.absolute_path) or "$",
             rule=str(error.validator),
-            value=error.instance,
+            value=None if isinstance(error.instance, dict | list) else error.instance,
             message=error.message,
         )
 

@@ -1,0 +1,5 @@
+import sys
+
+from operata.cli import main
+
+sys.exit(main())

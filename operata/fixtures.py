@@ -1,0 +1,80 @@
+"""Lambda Kinesis events made from EventBridge event files, as the event source mapping sends."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+FIRST_SEQUENCE = 49590338271490256608559692538361571095921575989136588898
+ARRIVAL = 1685595613.0
+
+
+def kinesis_event(
+    payloads: Iterable[bytes],
+    *,
+    stream_arn: str = "arn:aws:kinesis:us-east-1:123456789012:stream/operata",
+    shard: str = "shardId-000000000000",
+    partition_keys: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    """A Lambda Kinesis event holding each payload as one record, in order."""
+    keys = iter(partition_keys) if partition_keys is not None else None
+    records = []
+    for index, payload in enumerate(payloads):
+        sequence = str(FIRST_SEQUENCE + index)
+        records.append(
+            {
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": next(keys) if keys else f"pk-{index}",
+                    "sequenceNumber": sequence,
+                    "data": base64.b64encode(payload).decode("ascii"),
+                    "approximateArrivalTimestamp": ARRIVAL + index,
+                },
+                "eventSource": "aws:kinesis",
+                "eventVersion": "1.0",
+                "eventID": f"{shard}:{sequence}",
+                "eventName": "aws:kinesis:record",
+                "invokeIdentityArn": "arn:aws:iam::123456789012:role/operata-processor",
+                "awsRegion": stream_arn.split(":")[3] if stream_arn.count(":") >= 3 else "",
+                "eventSourceARN": stream_arn,
+            }
+        )
+    return {"Records": records}
+
+
+def partition_key(payload: bytes, index: int) -> str:
+    """The EventBridge rule's partition key: the event id, when the payload has one."""
+    try:
+        event = json.loads(payload)
+        if isinstance(event, dict) and isinstance(event.get("id"), str):
+            return event["id"]
+    except ValueError:
+        pass
+    return f"pk-{index}"
+
+
+def kinesis_event_command(args: argparse.Namespace) -> int:
+    payloads = []
+    for name in args.files:
+        try:
+            payloads.append(Path(name).read_bytes())
+        except OSError as exc:
+            print(f"error: cannot read {name}: {exc.strerror}", file=sys.stderr)
+            return 2
+    event = kinesis_event(
+        payloads,
+        stream_arn=args.stream_arn,
+        shard=args.shard,
+        partition_keys=[partition_key(p, i) for i, p in enumerate(payloads)],
+    )
+    text = json.dumps(event, indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
