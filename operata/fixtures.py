@@ -52,7 +52,7 @@ def partition_key(payload: bytes, index: int) -> str:
     try:
         event = json.loads(payload)
         if isinstance(event, dict) and isinstance(event.get("id"), str):
-            return event["id"]
+            return str(event["id"])
     except ValueError:
         pass
     return f"pk-{index}"
