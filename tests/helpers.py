@@ -1,0 +1,52 @@
+"""Small helpers shared by the tests."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from operata.config import Settings
+from operata.fixtures import kinesis_event
+from operata.kinesis import KinesisRecord
+from operata.outcomes import Outcome
+from operata.output import Report
+from operata.processor import process_batch
+from operata.quarantine import LogQuarantine
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+SOURCES = EVENTS / "source"
+
+
+def source_event(name: str) -> dict[str, Any]:
+    return json.loads((SOURCES / f"{name}.json").read_text())
+
+
+def encode(event: dict[str, Any]) -> bytes:
+    return json.dumps(event).encode()
+
+
+def records_of(*payloads: bytes) -> list[KinesisRecord]:
+    return [KinesisRecord.from_lambda(r) for r in kinesis_event(payloads)["Records"]]
+
+
+def record_with_data(data: str, sequence: str = "1") -> KinesisRecord:
+    return KinesisRecord(sequence, "pk", data, "shardId-000000000000", "arn:stream", 1.0)
+
+
+def b64(payload: bytes) -> str:
+    return base64.b64encode(payload).decode()
+
+
+def run_batch(
+    records: list[KinesisRecord], settings: Settings | None = None, **kwargs: Any
+) -> tuple[list[Outcome], str]:
+    """Process records with the log fallback quarantine; return outcomes and everything written."""
+    out = io.StringIO()
+    report = Report(settings or Settings(), out)
+    outcomes = process_batch(records, quarantine=LogQuarantine(report), reporter=report, **kwargs)
+    report.finish(outcomes)
+    return outcomes, out.getvalue()

@@ -1,0 +1,161 @@
+"""The Lambda handler on good, mixed and hostile batches: it never raises, names every record."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import handler
+from operata.fixtures import kinesis_event
+from tests.helpers import EVENTS, encode, source_event
+
+
+class Context:
+    def __init__(self, remaining_ms: list[int]) -> None:
+        self.remaining = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining.pop(0) if len(self.remaining) > 1 else self.remaining[0]
+
+
+@pytest.fixture(autouse=True)
+def local_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ["QUARANTINE_BUCKET", "LOG_LEVEL", "REDACT_PII", "DEADLINE_MARGIN_MS"]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LOG_FORMAT", "text")
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / f"{name}.json").read_text())
+
+
+def test_mixed_batch_is_processed_with_no_failures(capsys: pytest.CaptureFixture[str]) -> None:
+    event = load("mixed-batch")
+    assert handler.handler(event, None) == {"batchItemFailures": []}
+    out = capsys.readouterr().out
+    assert out.count("Operata Event Received") == len(event["Records"])
+
+
+def test_bad_records_batch_names_every_bad_record(capsys: pytest.CaptureFixture[str]) -> None:
+    event = load("bad-records")
+    assert handler.handler(event, Context([60_000])) == {"batchItemFailures": []}
+    lines = capsys.readouterr().out.splitlines()
+    seqs = [r["kinesis"]["sequenceNumber"] for r in event["Records"]]
+    expected = {
+        seqs[1]: "REJECTED",  # not base64
+        seqs[2]: "REJECTED",  # not UTF-8
+        seqs[3]: "REJECTED",  # not JSON
+        seqs[4]: "REJECTED",  # a JSON array
+        seqs[5]: "REJECTED",  # wrong type in detail
+        seqs[6]: "REJECTED",  # no detail
+        seqs[7]: "SKIPPED",  # spoofed source
+    }
+    for seq, label in expected.items():
+        named = [line for line in lines if line.startswith(f"{label} seq={seq} ")]
+        assert len(named) == 1, (seq, label)
+    reasons = [
+        line.split("reason=")[1].split(":")[0] for line in lines if line.startswith("REJECTED")
+    ]
+    assert reasons == [
+        "not_base64",
+        "not_utf8",
+        "not_json",
+        "not_eventbridge",
+        "schema_invalid",
+        "not_eventbridge",
+    ]
+    assert any(
+        "reason=schema_invalid: detail.webRTCSession.metrics.mos.avg: "
+        "'high' is not of type 'number'" in line
+        for line in lines
+    )
+    spoofed = next(line for line in lines if line.startswith("SKIPPED"))
+    assert "source=aws.partner/operata.comx/spoofed/bus" in spoofed
+    assert "partition_key=" in spoofed
+    text = "\n".join(lines)
+    assert text.count("Operata Event Received") == 3  # two good records and the unknown type
+    assert "Event Type: QueueHealthSummary" in text
+    assert sum(line.startswith("QUARANTINED ") for line in lines) == 6
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {},
+        {"Records": None},
+        {"Records": []},
+        {"Records": [None, 5, "x", {}]},
+        {"Records": [{"kinesis": {"data": None, "sequenceNumber": 7}}]},
+        [],
+        None,
+    ],
+)
+def test_malformed_events_never_raise(event: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    response = handler.handler(event, None)
+    assert set(response) == {"batchItemFailures"}
+
+
+def test_hostile_payloads_each_get_one_outcome(capsys: pytest.CaptureFixture[str]) -> None:
+    call = source_event("CallSummary")
+    nan = json.dumps(call).replace('"avg": 4.25', '"avg": NaN').encode()
+    huge = json.dumps(call).replace('"avg": 4.25', '"avg": 1e400').encode()
+    no_id = dict(call)
+    del no_id["id"]
+    wrong_time = {**call, "time": "yesterday"}
+    detail_list = {**call, "detail": []}
+    no_contact = {**call, "detail": {"timestamp": "x"}}
+    payloads = [
+        nan,
+        huge,
+        b"[" * 100_000 + b"]" * 100_000,
+        encode(no_id),
+        encode(wrong_time),
+        encode(detail_list),
+        encode(no_contact),
+        b"x" * (1024 * 1024),
+        encode(call),
+    ]
+    response = handler.handler(kinesis_event(payloads), None)
+    assert response == {"batchItemFailures": []}
+    out = capsys.readouterr().out
+    assert out.count("REJECTED seq=") == len(payloads) - 1
+    assert out.count("Event Type: Call Summary") == 1
+    assert "detail: [] is not of type 'object'" in out
+    assert "detail: 'contact' is a required property" in out
+    assert "time: 'yesterday' is not an RFC 3339 timestamp" in out
+
+
+def test_unknown_operata_type_is_shown_not_rejected(capsys: pytest.CaptureFixture[str]) -> None:
+    event = kinesis_event([encode(source_event("QueueHealthSummary"))])
+    assert handler.handler(event, None) == {"batchItemFailures": []}
+    out = capsys.readouterr().out
+    assert "Event Type: QueueHealthSummary" in out
+    assert '"longestWaitSec": 95' in out
+
+
+def test_out_of_time_reports_the_rest_as_failures(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DEADLINE_MARGIN_MS", "1000")
+    event = load("mixed-batch")
+    seqs = [r["kinesis"]["sequenceNumber"] for r in event["Records"]]
+    # Plenty of time for two records, then too little.
+    response = handler.handler(event, Context([60_000, 60_000, 500]))
+    assert response == {"batchItemFailures": [{"itemIdentifier": s} for s in seqs[2:]]}
+    out = capsys.readouterr().out
+    assert out.count("Operata Event Received") == 2
+    assert out.count("reason=deadline") == len(seqs) - 2
+
+
+def test_not_base64_is_rejected_with_its_record(capsys: pytest.CaptureFixture[str]) -> None:
+    event = kinesis_event([b"{}"])
+    event["Records"][0]["kinesis"]["data"] = "@@@"
+    assert handler.handler(event, None) == {"batchItemFailures": []}
+    out = capsys.readouterr().out
+    quarantined = json.loads(
+        next(line for line in out.splitlines() if line.startswith("QUARANTINED")).split(" ", 1)[1]
+    )
+    assert quarantined["quarantined"]["data"] == "@@@"
+    assert quarantined["quarantined"]["reason"] == "not_base64"

@@ -1,0 +1,77 @@
+"""The typed models built from each fixture."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from operata.builders import build
+from operata.models import (
+    AgentReportedIssue,
+    CallSummary,
+    Envelope,
+    HeadsetSummary,
+    InsightsSummary,
+)
+from tests.helpers import source_event
+
+
+def test_envelope_time_is_timezone_aware() -> None:
+    envelope = Envelope.from_dict(source_event("CallSummary"))
+    assert envelope.time == datetime(2023, 6, 1, 5, 0, 13, tzinfo=UTC)
+    assert envelope.detail_type == "CallSummary"
+    assert envelope.source.startswith("aws.partner/operata.com/")
+
+
+def test_naive_time_is_taken_as_utc() -> None:
+    envelope = Envelope.from_dict({**source_event("CallSummary"), "time": "2023-06-01T05:00:13"})
+    assert envelope.time.tzinfo is not None
+
+
+def test_call_summary_attributes_are_snake_case() -> None:
+    call = CallSummary.from_dict(source_event("CallSummary")["detail"])
+    assert call.contact.id.current == "ac7a6a89-1111-2222-3333-1e659475d24e"
+    assert call.contact.queue_name == "Operata Prod Default Queue"
+    assert call.web_rtc_session is not None and call.web_rtc_session.metrics is not None
+    assert call.web_rtc_session.metrics.mos is not None
+    assert call.web_rtc_session.metrics.mos.avg == 4.25
+    assert call.service_agent is not None and call.service_agent.interaction is not None
+    assert call.service_agent.interaction.total_duration_sec == 14
+    assert call.web_rtc_session.used_devices is not None
+    assert call.web_rtc_session.used_devices[0].kind == "audioinput"
+
+
+def test_models_round_trip_to_the_json_names() -> None:
+    detail = source_event("CallSummary")["detail"]
+    data = CallSummary.from_dict(detail).to_dict()
+    assert data["webRTCSession"]["metrics"]["inbound"]["packetsLostPercentage"] == 1.85
+    assert data["serviceAgent"]["friendlyName"] == "Andy"
+
+
+def test_missing_optional_parts_are_none() -> None:
+    call = CallSummary.from_dict(source_event("CallSummary-minimal")["detail"])
+    assert call.web_rtc_session is None
+    assert call.service_agent is None
+
+
+@pytest.mark.parametrize(
+    ("name", "model", "identifier"),
+    [
+        ("InsightsSummary", InsightsSummary, "ac7a6a89-43ff-4dce-8aa2-1e659475d24e"),
+        ("HeadsetSummary", HeadsetSummary, "ac7a6a89-1111-2222-3333-1e659475d24e"),
+    ],
+)
+def test_contact_types(name: str, model: type, identifier: str) -> None:
+    built = model.from_dict(source_event(name)["detail"])  # type: ignore[attr-defined]
+    assert built.contact.id.current == identifier
+    assert built == build(model, source_event(name)["detail"])
+
+
+def test_agent_reported_issue() -> None:
+    issue = AgentReportedIssue.from_dict(source_event("AgentReportedIssue")["detail"])
+    assert issue.id == "issue-5c1e0b7a-9d2f-4e8a-b6c3-2f7a9e1d4b80"
+    assert issue.context is not None and issue.context.severity == "High"
+    assert issue.system is not None and issue.system.memory is not None
+    assert issue.system.memory.available == 1.2
+    assert issue.softphone_error is not None and issue.softphone_error.type == "MediaStreamError"
