@@ -47,6 +47,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--max-retries", type=int, default=3)
     p.add_argument("--drain", action="store_true", help="exit once every shard is read to its end")
+    p.add_argument("--timeout", type=float, default=60, help="seconds per invocation (context)")
+    p.add_argument(
+        "--on-failure-bucket", help="write given-up batches here, as the S3 on-failure destination"
+    )
 
     p = commands.add_parser("redrive", help="run quarantined records through the current code")
     p.add_argument("--bucket", required=True)

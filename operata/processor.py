@@ -145,12 +145,20 @@ def process_batch(
                 outcomes += _fail(records[index + 1 :], "after_failure", "an earlier record failed")
                 break
         if outcome.status is not Status.PROCESSED:
-            reporter.record(outcome)
+            _log(outcome, reporter)
         outcomes.append(outcome)
     for outcome in outcomes:
         if outcome.status is Status.FAILED:
-            reporter.record(outcome)
+            _log(outcome, reporter)
     return outcomes
+
+
+def _log(outcome: Outcome, reporter: Reporter) -> None:
+    """Write a line for a record whose fate is already decided: a failing log cannot change it."""
+    try:
+        reporter.record(outcome)
+    except Exception:  # the outcome stands; raising here would fail (and repeat) the batch
+        pass
 
 
 def _report(outcome: Outcome, reporter: Reporter) -> Outcome:
@@ -169,9 +177,11 @@ def _fail(records: Iterable[KinesisRecord], reason: str, message: str) -> list[O
 
 
 def batch_item_failures(outcomes: Iterable[Outcome]) -> list[dict[str, str]]:
-    """Lambda's partial batch response for a stream: the failed records' sequence numbers."""
+    """Lambda's partial batch response for a stream: the failed records' sequence numbers.
+
+    A failed record without a sequence number keeps an empty identifier, which Lambda reads as
+    "the whole batch failed": retried, rather than silently counted as a success.
+    """
     return [
-        {"itemIdentifier": o.record.sequence_number}
-        for o in outcomes
-        if o.status is Status.FAILED and o.record.sequence_number
+        {"itemIdentifier": o.record.sequence_number} for o in outcomes if o.status is Status.FAILED
     ]

@@ -12,6 +12,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from operata.kinesis import KinesisRecord
 from operata.outcomes import Outcome
 
 ENTRY_VERSION = 1
@@ -40,8 +41,23 @@ def entry(outcome: Outcome) -> dict[str, Any]:
         "approximateArrivalTimestamp": record.arrival_time,
         "arrivalTime": arrival,
         "quarantinedAt": datetime.now(UTC).isoformat(),
+        "dataEncoding": "base64",  # `data` is the record's data exactly as Lambda delivered it
         "data": record.data,
     }
+
+
+def record_of(document: dict[str, Any]) -> KinesisRecord:
+    """The Kinesis record a quarantine entry was made from (for redrive)."""
+    arrival = document.get("approximateArrivalTimestamp")
+    data = document.get("data")
+    return KinesisRecord(
+        sequence_number=str(document.get("sequenceNumber") or ""),
+        partition_key=str(document.get("partitionKey") or ""),
+        data=data if isinstance(data, str) else "",
+        shard_id=str(document.get("shardId") or ""),
+        stream_arn=str(document.get("streamArn") or ""),
+        arrival_time=float(arrival) if isinstance(arrival, int | float) else None,
+    )
 
 
 def key_for(prefix: str, outcome: Outcome) -> str:
@@ -84,8 +100,15 @@ class S3Quarantine:
             import boto3
             from botocore.config import Config
 
+            # Short timeouts: a hanging S3 must cost one retried batch, not the whole
+            # invocation's time (the batch loop checks the deadline between records only).
             self._client = boto3.client(
-                "s3", config=Config(retries={"max_attempts": 3, "mode": "standard"})
+                "s3",
+                config=Config(
+                    retries={"max_attempts": 3, "mode": "standard"},
+                    connect_timeout=3,
+                    read_timeout=10,
+                ),
             )
         return self._client
 

@@ -1,0 +1,430 @@
+"""Local stream tools: put EventBridge events on a Kinesis stream, and read it as Lambda would.
+
+`publish` puts each file's bytes as one record, with the event id as partition key (what the
+EventBridge rule's target does). `consume` reads every shard and calls handler.handler with
+Lambda-shaped batches, honouring the partial batch response the way the event source mapping
+does: resume from the lowest failed sequence number, retry a bounded number of times, then give
+up on what is left of the batch (and say which sequence numbers, and optionally write the
+on-failure destination's S3 object, so that `redrive` can be tried on it).
+
+Both talk to whatever endpoint boto3 is given (a moto server on loopback in the tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib
+import json
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+MAX_RECORD_BYTES = 1024 * 1024  # Kinesis: data + partition key, in bytes
+LOCAL_ROLE = "arn:aws:iam::123456789012:role/operata-local-consumer"
+
+Handler = Callable[[Any, Any], Any]
+
+
+def _client(service: str, endpoint_url: str | None) -> Any:
+    import boto3
+
+    return boto3.client(service, endpoint_url=endpoint_url or None)
+
+
+# --- publish ------------------------------------------------------------------------------
+
+
+def partition_key(payload: bytes, fallback: str) -> str:
+    """The EventBridge rule's partition key: the event's id, when the payload is an event."""
+    try:
+        event = json.loads(payload)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deeply
+        return fallback
+    if isinstance(event, dict) and isinstance(event.get("id"), str) and event["id"]:
+        return str(event["id"])
+    return fallback
+
+
+@dataclass(frozen=True)
+class Put:
+    name: str
+    partition_key: str
+    shard_id: str = ""
+    sequence_number: str = ""
+    error: str = ""
+
+
+def publish(client: Any, stream: str, payloads: Iterable[tuple[str, bytes]]) -> list[Put]:
+    """Put each (name, bytes) as one record, in order. Refuses what Kinesis would refuse."""
+    results = []
+    for index, (name, data) in enumerate(payloads):
+        key = partition_key(data, f"{Path(name).name}-{index}")
+        size = len(data) + len(key.encode("utf-8"))
+        if size > MAX_RECORD_BYTES:
+            error = f"record is {size} bytes with its partition key; Kinesis takes 1 MiB at most"
+            results.append(Put(name, key, error=error))
+            continue
+        try:
+            response = client.put_record(StreamName=stream, Data=data, PartitionKey=key)
+        except Exception as exc:  # botocore's errors: report, go on with the next file
+            results.append(Put(name, key, error=f"{type(exc).__name__}: {exc}"))
+            continue
+        results.append(Put(name, key, response["ShardId"], response["SequenceNumber"]))
+    return results
+
+
+def publish_command(args: argparse.Namespace) -> int:
+    payloads = []
+    for name in args.files:
+        try:
+            payloads.append((name, Path(name).read_bytes()))
+        except OSError as exc:
+            print(f"error: cannot read {name}: {exc.strerror}", file=sys.stderr)
+            return 2
+    results = publish(_client("kinesis", args.endpoint_url), args.stream, payloads)
+    for put in results:
+        if put.error:
+            print(f"NOT PUT {put.name}: {put.error}")
+        else:
+            print(
+                f"put {put.name} -> {put.shard_id} seq={put.sequence_number} "
+                f"partition_key={put.partition_key}"
+            )
+    failed = sum(1 for p in results if p.error)
+    print(f"published {len(results) - failed} of {len(results)} records to {args.stream}")
+    return 1 if failed else 0
+
+
+# --- consume ------------------------------------------------------------------------------
+
+
+class LocalContext:
+    """The part of Lambda's context object the handler uses, with a real deadline."""
+
+    def __init__(self, timeout_ms: int, function_name: str = "operata-local-consumer") -> None:
+        self.deadline = time.monotonic() + timeout_ms / 1000
+        self.function_name = function_name
+        self.aws_request_id = str(uuid.uuid4())
+        self.memory_limit_in_mb = 256
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+def lambda_record(raw: dict[str, Any], shard_id: str, stream_arn: str) -> dict[str, Any]:
+    """A GetRecords record as the event source mapping hands it to the function."""
+    arrival = raw.get("ApproximateArrivalTimestamp")
+    if isinstance(arrival, datetime):
+        arrival_seconds = arrival.timestamp()
+    else:
+        arrival_seconds = float(arrival) if isinstance(arrival, int | float) else time.time()
+    sequence = str(raw["SequenceNumber"])
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": raw.get("PartitionKey", ""),
+            "sequenceNumber": sequence,
+            "data": base64.b64encode(raw.get("Data", b"")).decode("ascii"),
+            "approximateArrivalTimestamp": arrival_seconds,
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"{shard_id}:{sequence}",
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": LOCAL_ROLE,
+        "awsRegion": stream_arn.split(":")[3] if stream_arn.count(":") >= 3 else "",
+        "eventSourceARN": stream_arn,
+    }
+
+
+def _sequence_key(sequence: str) -> tuple[int, str]:
+    return (int(sequence), sequence) if sequence.isdigit() else (-1, sequence)
+
+
+def failed_from(batch: Sequence[dict[str, Any]], response: Any) -> int | None:
+    """Where the mapping resumes after this response: an index into batch, or None (success).
+
+    Anything but a well-formed partial batch response naming records of this batch counts as
+    the whole batch failing, as Lambda treats it.
+    """
+    if response is None:
+        return None
+    if not isinstance(response, dict):
+        return 0
+    failures = response.get("batchItemFailures")
+    if failures is None or failures == []:
+        return None
+    if not isinstance(failures, list):
+        return 0
+    position = {r["kinesis"]["sequenceNumber"]: i for i, r in enumerate(batch)}
+    indexes = []
+    for item in failures:
+        identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
+        if not isinstance(identifier, str) or identifier not in position:
+            return 0
+        indexes.append(position[identifier])
+    lowest = min((batch[i]["kinesis"]["sequenceNumber"] for i in indexes), key=_sequence_key)
+    return position[lowest]
+
+
+@dataclass
+class ShardSummary:
+    shard_id: str
+    records: int = 0
+    invocations: int = 0
+    retries: int = 0
+    handler_errors: int = 0
+    given_up: list[str] = field(default_factory=list)
+    done: bool = False
+    iterator: str | None = None
+    last_sequence: str = ""
+
+    def line(self) -> str:
+        text = (
+            f"shard {self.shard_id}: {self.records} records, {self.invocations} invocations, "
+            f"{self.retries} retries, {self.handler_errors} handler errors, "
+            f"{len(self.given_up)} given up"
+        )
+        if self.given_up:
+            text += f" (sequence numbers {', '.join(self.given_up)})"
+        return text
+
+
+@dataclass
+class Consumer:
+    """The event source mapping's loop, for one stream, in this process."""
+
+    client: Any
+    stream: str
+    handler: Handler
+    batch_size: int = 100
+    max_retries: int = 3
+    timeout_ms: int = 60_000
+    context_factory: Callable[[], Any] | None = None
+    on_failure: Callable[[dict[str, Any]], str] | None = None
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    poll_interval: float = 1.0
+    stream_arn: str = ""
+    shards: dict[str, ShardSummary] = field(default_factory=dict)
+
+    def context(self) -> Any:
+        return self.context_factory() if self.context_factory else LocalContext(self.timeout_ms)
+
+    def say(self, text: str) -> None:
+        self.out.write(f"[consume] {text}\n")
+        self.out.flush()
+
+    def open(self, start: str, timestamp: datetime | None = None) -> None:
+        summary = self.client.describe_stream_summary(StreamName=self.stream)
+        self.stream_arn = summary["StreamDescriptionSummary"]["StreamARN"]
+        shard_ids: list[str] = []
+        kwargs: dict[str, Any] = {"StreamName": self.stream}
+        while True:
+            page = self.client.list_shards(**kwargs)
+            shard_ids += [s["ShardId"] for s in page.get("Shards", [])]
+            token = page.get("NextToken")
+            if not token:
+                break
+            kwargs = {"NextToken": token}
+        for shard_id in shard_ids:
+            request: dict[str, Any] = {
+                "StreamName": self.stream,
+                "ShardId": shard_id,
+                "ShardIteratorType": start,
+            }
+            if start == "AT_TIMESTAMP":
+                request["Timestamp"] = timestamp or datetime.now(UTC)
+            iterator = self.client.get_shard_iterator(**request)["ShardIterator"]
+            self.shards[shard_id] = ShardSummary(shard_id, iterator=iterator)
+
+    def poll(self, shard: ShardSummary, drain: bool) -> int:
+        """One GetRecords on a shard, and the invocations for what it returned."""
+        try:
+            page = self.client.get_records(ShardIterator=shard.iterator, Limit=self.batch_size)
+        except self.client.exceptions.ExpiredIteratorException:
+            request: dict[str, Any] = {"StreamName": self.stream, "ShardId": shard.shard_id}
+            if shard.last_sequence:
+                request.update(
+                    ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                    StartingSequenceNumber=shard.last_sequence,
+                )
+            else:
+                request["ShardIteratorType"] = "TRIM_HORIZON"
+            shard.iterator = self.client.get_shard_iterator(**request)["ShardIterator"]
+            return 0
+        records = page.get("Records", [])
+        shard.iterator = page.get("NextShardIterator")
+        if records:
+            batch = [lambda_record(r, shard.shard_id, self.stream_arn) for r in records]
+            shard.records += len(batch)
+            shard.last_sequence = batch[-1]["kinesis"]["sequenceNumber"]
+            self.deliver(shard, batch)
+        closed = shard.iterator is None  # a closed shard, read to its end
+        caught_up = not records and not page.get("MillisBehindLatest")
+        if closed or (drain and caught_up):
+            shard.done = True
+        return len(records)
+
+    def deliver(self, shard: ShardSummary, batch: list[dict[str, Any]]) -> None:
+        """Invoke until the batch succeeds or the retries are spent, like the mapping does."""
+        pending = batch
+        attempt = 0
+        while pending:
+            shard.invocations += 1
+            try:
+                response = self.handler({"Records": pending}, self.context())
+            except Exception as exc:  # a function error: the whole batch is retried
+                shard.handler_errors += 1
+                self.say(f"{shard.shard_id}: handler raised {type(exc).__name__}: {exc}")
+                start: int | None = 0
+            else:
+                start = failed_from(pending, response)
+            if start is None:
+                return
+            pending = pending[start:]
+            first = pending[0]["kinesis"]["sequenceNumber"]
+            if attempt >= self.max_retries:
+                sequences = [r["kinesis"]["sequenceNumber"] for r in pending]
+                shard.given_up += sequences
+                where = ""
+                if self.on_failure is not None:
+                    where = " -> " + self.on_failure(self.failure_record(shard, pending, attempt))
+                self.say(
+                    f"{shard.shard_id}: GAVE UP after {attempt} retries on {len(sequences)} "
+                    f"records, sequence numbers {', '.join(sequences)}{where}"
+                )
+                return
+            attempt += 1
+            shard.retries += 1
+            self.say(
+                f"{shard.shard_id}: retry {attempt}/{self.max_retries} from sequence number "
+                f"{first} ({len(pending)} records)"
+            )
+
+    def failure_record(
+        self, shard: ShardSummary, batch: list[dict[str, Any]], retries: int
+    ) -> dict[str, Any]:
+        """What the on-failure destination receives for a discarded batch (S3 form)."""
+
+        def iso(seconds: float) -> str:
+            moment = datetime.fromtimestamp(seconds, UTC)
+            return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+        first, last = batch[0]["kinesis"], batch[-1]["kinesis"]
+        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return {
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": "arn:aws:lambda:local:123456789012:function:operata-local",
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": retries + 1,
+            },
+            "responseContext": {
+                "statusCode": 200,
+                "executedVersion": "$LATEST",
+                "functionError": "",
+            },
+            "version": "1.0",
+            "timestamp": now,
+            "KinesisBatchInfo": {
+                "shardId": shard.shard_id,
+                "startSequenceNumber": first["sequenceNumber"],
+                "endSequenceNumber": last["sequenceNumber"],
+                "approximateArrivalOfFirstRecord": iso(first["approximateArrivalTimestamp"]),
+                "approximateArrivalOfLastRecord": iso(last["approximateArrivalTimestamp"]),
+                "batchSize": len(batch),
+                "streamArn": self.stream_arn,
+            },
+            "payload": json.dumps({"Records": batch}),
+        }
+
+    def run(self, *, drain: bool, max_seconds: float | None = None) -> None:
+        started = time.monotonic()
+        while True:
+            active = [s for s in self.shards.values() if not s.done]
+            if not active:
+                return
+            if max_seconds is not None and time.monotonic() - started > max_seconds:
+                self.say(f"stopping after {max_seconds:g} s")
+                return
+            got = sum(self.poll(shard, drain) for shard in active)
+            if not got and any(not s.done for s in self.shards.values()):
+                time.sleep(self.poll_interval)
+
+
+def s3_on_failure_writer(
+    client: Any, bucket: str, mapping_id: str
+) -> Callable[[dict[str, Any]], str]:
+    """Write discarded batches where Lambda's S3 on-failure destination would."""
+
+    def write(document: dict[str, Any]) -> str:
+        info = document["KinesisBatchInfo"]
+        now = datetime.now(UTC)
+        key = (
+            f"aws/lambda/{mapping_id}/{info['shardId']}/{now:%Y/%m/%d}/"
+            f"{now:%Y-%m-%dT%H.%M.%S}-{uuid.uuid4()}"
+        )
+        client.put_object(Bucket=bucket, Key=key, Body=json.dumps(document).encode("utf-8"))
+        return f"s3://{bucket}/{key}"
+
+    return write
+
+
+def load_handler() -> Handler:
+    """handler.handler from the project root (the directory above this package)."""
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    module = importlib.import_module("handler")
+    function: Handler = module.handler
+    return function
+
+
+def consume_command(args: argparse.Namespace) -> int:
+    if args.endpoint_url:
+        # The handler's own clients (the quarantine's S3) must talk to the same endpoint.
+        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+    start = args.start.upper()
+    if start not in {"TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"}:
+        print(f"error: --from {args.start}: TRIM_HORIZON, LATEST or AT_TIMESTAMP", file=sys.stderr)
+        return 2
+    timestamp = None
+    if start == "AT_TIMESTAMP":
+        if not args.timestamp:
+            print("error: --from AT_TIMESTAMP needs --timestamp", file=sys.stderr)
+            return 2
+        timestamp = datetime.fromisoformat(args.timestamp)
+        if timestamp.tzinfo is None:
+            timestamp = timestamp.replace(tzinfo=UTC)
+    if not 1 <= args.batch_size <= 10_000:
+        print("error: --batch-size must be 1 to 10000", file=sys.stderr)
+        return 2
+    on_failure = None
+    if getattr(args, "on_failure_bucket", None):
+        on_failure = s3_on_failure_writer(
+            _client("s3", args.endpoint_url), args.on_failure_bucket, "local-consumer"
+        )
+    consumer = Consumer(
+        client=_client("kinesis", args.endpoint_url),
+        stream=args.stream,
+        handler=load_handler(),
+        batch_size=args.batch_size,
+        max_retries=args.max_retries,
+        timeout_ms=int(getattr(args, "timeout", 60) * 1000),
+        on_failure=on_failure,
+    )
+    consumer.open(start, timestamp)
+    try:
+        consumer.run(drain=args.drain)
+    except KeyboardInterrupt:
+        consumer.say("interrupted")
+    for shard in consumer.shards.values():
+        consumer.say(shard.line())
+    return 1 if any(s.given_up for s in consumer.shards.values()) else 0
