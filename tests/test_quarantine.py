@@ -1,0 +1,252 @@
+"""Outcomes, the quarantine and the deadline, without a server (a recording S3 stand-in)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import handler as lambda_handler
+from operata.fixtures import kinesis_event
+from operata.kinesis import KinesisRecord
+from operata.outcomes import Outcome, Status
+from operata.processor import batch_item_failures, process_batch
+from operata.quarantine import S3Quarantine, entry, key_for, record_of
+from tests.helpers import b64, encode, record_with_data, records_of, source_event
+
+
+class RecordingS3:
+    """put_object as S3 does it: the last write to a key wins. Fails the first `fail` puts."""
+
+    def __init__(self, fail: int = 0) -> None:
+        self.objects: dict[str, bytes] = {}
+        self.puts = 0
+        self.fail = fail
+
+    def put_object(self, *, Bucket: str, Key: str, Body: bytes, **_: Any) -> None:
+        self.puts += 1
+        if self.puts <= self.fail:
+            raise ConnectionError("S3 is out of reach")
+        self.objects[Key] = Body
+
+
+class SilentReporter:
+    def __init__(self) -> None:
+        self.seen: list[Outcome] = []
+
+    def record(self, outcome: Outcome) -> None:
+        self.seen.append(outcome)
+
+
+def _bad_call_summary() -> bytes:
+    event = source_event("CallSummary")
+    event["id"] = "bad-duration-1"
+    event["detail"]["billing"]["durationRoundedMin"] = "three"
+    return encode(event)
+
+
+def _good(event_id: str) -> bytes:
+    event = source_event("CallSummary")
+    event["id"] = event_id
+    return encode(event)
+
+
+@pytest.fixture(autouse=True)
+def _no_bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv("QUARANTINE_BUCKET", raising=False)
+    monkeypatch.delenv("LOG_FORMAT", raising=False)
+    yield
+
+
+# --- not_base64: cannot go through the Kinesis API, so a hand-made Lambda event -----------
+
+
+def test_not_base64_is_quarantined_with_the_data_exactly_as_delivered() -> None:
+    event = kinesis_event([b"placeholder"])
+    event["Records"][0]["kinesis"]["data"] = "not base64 at all!*"
+    record = KinesisRecord.from_lambda(event["Records"][0])
+    s3 = RecordingS3()
+    outcomes = process_batch(
+        [record], quarantine=S3Quarantine("b", "quarantine/", client=s3), reporter=SilentReporter()
+    )
+    assert [(o.status, o.reason) for o in outcomes] == [(Status.REJECTED, "not_base64")]
+    ((key, body),) = s3.objects.items()
+    assert key == (
+        f"quarantine/not_base64/2023/06/01/shardId-000000000000/{record.sequence_number}.json"
+    )
+    document = json.loads(body)
+    assert document["data"] == "not base64 at all!*"
+    assert document["reason"] == "not_base64"
+    assert document["streamArn"] == record.stream_arn
+    assert document["shardId"] == "shardId-000000000000"
+    assert document["sequenceNumber"] == record.sequence_number
+    assert document["partitionKey"] == "pk-0"
+    assert document["approximateArrivalTimestamp"] == record.arrival_time
+    assert document["arrivalTime"].startswith("2023-06-01T")
+    assert batch_item_failures(outcomes) == []
+
+
+def test_handler_not_base64_without_bucket_is_one_structured_log_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    event = kinesis_event([b"placeholder"])
+    event["Records"][0]["kinesis"]["data"] = "%%%"
+    assert lambda_handler.handler(event, None) == {"batchItemFailures": []}
+    lines = [line for line in capsys.readouterr().out.splitlines() if "QUARANTINED" in line]
+    assert len(lines) == 1
+    document = json.loads(lines[0].split(" ", 1)[1])["quarantined"]
+    assert document["reason"] == "not_base64"
+    assert document["data"] == "%%%"
+
+
+# --- the entry -------------------------------------------------------------------------
+
+
+def test_schema_invalid_entry_names_path_rule_value_and_schema_version() -> None:
+    (record,) = records_of(_bad_call_summary())
+    s3 = RecordingS3()
+    process_batch(
+        [record], quarantine=S3Quarantine("b", "q/", client=s3), reporter=SilentReporter()
+    )
+    ((key, body),) = s3.objects.items()
+    assert key.startswith("q/schema_invalid/2023/06/01/shardId-000000000000/")
+    document = json.loads(body)
+    assert document["error"]["path"] == "detail.billing.durationRoundedMin"
+    assert document["error"]["rule"] == "type"
+    assert document["error"]["value"] == "three"
+    assert document["schemaVersion"]
+    assert document["eventId"] == "bad-duration-1"
+    assert document["detailType"] == "CallSummary"
+    assert base64.b64decode(document["data"]) == _bad_call_summary()
+
+
+def test_a_retried_rejection_overwrites_its_entry() -> None:
+    (record,) = records_of(_bad_call_summary())
+    s3 = RecordingS3()
+    quarantine = S3Quarantine("b", "quarantine/", client=s3)
+    for _ in range(3):
+        process_batch([record], quarantine=quarantine, reporter=SilentReporter())
+    assert s3.puts == 3
+    assert len(s3.objects) == 1
+
+
+def test_an_entry_gives_back_its_record() -> None:
+    (record,) = records_of(_bad_call_summary())
+    outcome = Outcome(record, Status.REJECTED, "schema_invalid")
+    assert record_of(json.loads(json.dumps(entry(outcome)))) == record
+
+
+def test_key_without_arrival_or_sequence_is_still_a_key() -> None:
+    record = KinesisRecord("", "", "eA==", "", "", None)
+    key = key_for("quarantine/", Outcome(record, Status.REJECTED, "not_json"))
+    assert key == "quarantine/not_json/unknown-date/unknown-shard/unknown-sequence.json"
+
+
+# --- quarantine unavailable -----------------------------------------------------------------
+
+
+def test_quarantine_failure_fails_that_record_and_the_rest() -> None:
+    records = records_of(_good("g-1"), b"[1]", _good("g-2"), b"null", _good("g-3"))
+    s3 = RecordingS3(fail=1)  # the first rejected record cannot be written
+    outcomes = process_batch(
+        records, quarantine=S3Quarantine("b", client=s3), reporter=SilentReporter()
+    )
+    assert [(o.status.value, o.reason) for o in outcomes] == [
+        ("processed", ""),
+        ("failed", "quarantine_unavailable"),
+        ("failed", "after_failure"),
+        ("failed", "after_failure"),
+        ("failed", "after_failure"),
+    ]
+    assert batch_item_failures(outcomes) == [
+        {"itemIdentifier": r.sequence_number} for r in records[1:]
+    ]
+    # the retry (Lambda resumes from the lowest failed sequence number) succeeds
+    retry = process_batch(
+        records[1:], quarantine=S3Quarantine("b", client=s3), reporter=SilentReporter()
+    )
+    assert [o.status.value for o in retry] == ["rejected", "processed", "rejected", "processed"]
+    assert len(s3.objects) == 2
+
+
+def test_a_failed_record_without_sequence_number_fails_the_whole_batch() -> None:
+    record = record_with_data(b64(b"[1]"), sequence="")
+    outcomes = process_batch(
+        [record],
+        quarantine=S3Quarantine("b", client=RecordingS3(fail=1)),
+        reporter=SilentReporter(),
+    )
+    assert batch_item_failures(outcomes) == [{"itemIdentifier": ""}]
+
+
+# --- the deadline ---------------------------------------------------------------------------
+
+
+class ShrinkingContext:
+    """Plenty of time for the first `calls` checks, then too little."""
+
+    def __init__(self, calls: int) -> None:
+        self.calls = calls
+
+    def get_remaining_time_in_millis(self) -> int:
+        self.calls -= 1
+        return 60_000 if self.calls >= 0 else 500
+
+
+def test_handler_stops_at_the_deadline_and_reports_the_rest_as_failures(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    payloads = [_good(f"d-{i}") for i in range(5)]
+    event = kinesis_event(payloads)
+    response = lambda_handler.handler(event, ShrinkingContext(calls=2))
+    sequences = [r["kinesis"]["sequenceNumber"] for r in event["Records"]]
+    assert response == {"batchItemFailures": [{"itemIdentifier": s} for s in sequences[2:]]}
+    out = capsys.readouterr().out
+    assert out.count("reason=deadline") == 3
+    assert "Event ID: d-1" in out and "Event ID: d-2" not in out
+    # the retry, with time enough, processes the rest
+    retry = {"Records": event["Records"][2:]}
+    assert lambda_handler.handler(retry, ShrinkingContext(calls=100)) == {"batchItemFailures": []}
+    assert "Event ID: d-4" in capsys.readouterr().out
+
+
+def test_deadline_margin_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEADLINE_MARGIN_MS", "70000")  # more than any time left
+    event = kinesis_event([_good("m-1")])
+    response = lambda_handler.handler(event, ShrinkingContext(calls=100))
+    assert len(response["batchItemFailures"]) == 1
+
+
+# --- never raising --------------------------------------------------------------------------
+
+
+class BrokenReporter:
+    def record(self, outcome: Outcome) -> None:
+        raise RuntimeError("log sink broke")
+
+
+def test_a_failing_log_line_does_not_raise_or_lose_the_record() -> None:
+    records = records_of(_good("r-1"), b"[1]")
+    s3 = RecordingS3()
+    outcomes = process_batch(
+        records, quarantine=S3Quarantine("b", client=s3), reporter=BrokenReporter()
+    )
+    # the processed record's report failed: it is kept in the quarantine, as is the bad one
+    assert [(o.status.value, o.reason) for o in outcomes] == [
+        ("rejected", "processing_error"),
+        ("rejected", "not_eventbridge"),
+    ]
+    assert len(s3.objects) == 2
+
+
+@pytest.mark.parametrize(
+    "event",
+    [None, {}, [], "x", {"Records": None}, {"Records": "abc"}, {"Records": [1, None, {}]}],
+    ids=repr,
+)
+def test_handler_never_raises_on_malformed_events(event: Any) -> None:
+    response = lambda_handler.handler(event, None)
+    assert isinstance(response["batchItemFailures"], list)
