@@ -526,3 +526,11 @@ def test_unpacked_zip_processes_a_batch(dev: Package, tmp_path: Path) -> None:
     last = json.loads(proc.stdout.strip().splitlines()[-1])
     assert last["result"] == {"batchItemFailures": []}, proc.stdout
     assert last["outside"] == []
+
+
+def test_local_stage_needs_no_aws() -> None:
+    """`sls invoke local --stage local` reads this: readable logs, PII shown, no bucket."""
+    printed = json.loads(run_sls("print", "--stage", "local", "--format", "json"))
+    env = printed["provider"]["environment"]
+    assert (env["LOG_FORMAT"], env["REDACT_PII"], env["QUARANTINE_BUCKET"]) == ("text", "false", "")
+    assert all(isinstance(v, str) for v in env.values())  # nothing to look up in CloudFormation
