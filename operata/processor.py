@@ -8,6 +8,7 @@ failed) when the quarantine cannot be written or the invocation is running out o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from typing import Any, Protocol
 
 from operata import schemas
@@ -155,10 +156,8 @@ def process_batch(
 
 def _log(outcome: Outcome, reporter: Reporter) -> None:
     """Write a line for a record whose fate is already decided: a failing log cannot change it."""
-    try:
+    with suppress(Exception):  # the outcome stands; raising would fail (and repeat) the batch
         reporter.record(outcome)
-    except Exception:  # the outcome stands; raising here would fail (and repeat) the batch
-        pass
 
 
 def _report(outcome: Outcome, reporter: Reporter) -> Outcome:
