@@ -78,27 +78,28 @@ def read_samples(paths: Iterable[str | Path]) -> Samples:
     return found
 
 
-def _read_file(path: Path, found: Samples) -> None:
+def _read_file(path: Path, found: Samples, label: str | None = None) -> None:
+    label = label or str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        found.unreadable.append(f"{path}: cannot read: {exc}")
+        found.unreadable.append(f"{label}: cannot read: {exc}")
         return
     try:
         document = json.loads(text)
     except ValueError:
         document = None
     if document is not None:
-        _classify(document, str(path), found)
+        _classify(document, label, found)
         return
     before = len(found.events)
     for number, line in enumerate(text.splitlines(), 1):
         logged = _logged_document(line)
         if logged is not None:
-            _classify(logged, f"{path}:{number}", found)
+            _classify(logged, f"{label}:{number}", found)
     if len(found.events) == before:
         found.unreadable.append(
-            f"{path}: not JSON, and no quarantine or DEBUG envelope lines in it"
+            f"{label}: not JSON, and no quarantine or DEBUG envelope lines in it"
         )
 
 
@@ -762,6 +763,13 @@ def _fixture_files(events_dir: Path) -> Iterator[Path]:
         yield path
 
 
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def check(directory: Path, events_dir: Path = EVENTS_DIR) -> CheckResult:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError, best_match
@@ -793,7 +801,7 @@ def check(directory: Path, events_dir: Path = EVENTS_DIR) -> CheckResult:
             result.notes.append(f"skipped {path.name}: intentionally bad records")
             continue
         found = Samples()
-        _read_file(path, found)
+        _read_file(path, found, _relative(path))
         result.problems += [f"fixture {problem}" for problem in found.unreadable]
         for sample in found.events:
             event = sample.event

@@ -1,0 +1,467 @@
+"""`python -m operata schemas diff | update | check`, on copies of schemas/."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from operata import output, schema_tools, schemas
+from operata.cli import main
+from operata.config import Settings
+from operata.outcomes import Outcome, Status
+from operata.output import Report
+from operata.processor import process_batch
+from operata.quarantine import entry
+from tests.helpers import ROOT, encode, records_of, source_event
+
+THREE_NEW = {
+    "detail.webRTCSession.metrics.inbound.concealedSamples": ("number", 1200),
+    "detail.serviceAgent.machine.gpu": ("object", {"vendor": "NVIDIA", "memoryGb": 8}),
+    "detail.contact.events.transferred": ("string", "2023-06-01T05:00:01.000Z"),
+}
+MODEL_FIELDS = [
+    "InboundAudio.concealed_samples: float | None = None",
+    "Machine.gpu: Gpu | None = None",
+    "ContactEvents.transferred: str | None = None",
+]
+
+
+@pytest.fixture(autouse=True)
+def fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv(schemas.SCHEMA_DIR_ENV, raising=False)
+    monkeypatch.setattr(output, "_drift_reported", set())
+    schemas.clear_cache()
+    yield
+    schemas.clear_cache()
+
+
+@pytest.fixture
+def copy_dir(tmp_path: Path) -> Path:
+    """A copy of schemas/ (with its CHANGELOG.md) to update."""
+    target = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", target)
+    return target
+
+
+def drifted() -> dict[str, Any]:
+    event = source_event("CallSummary")
+    detail = event["detail"]
+    detail["webRTCSession"]["metrics"]["inbound"]["concealedSamples"] = 1200
+    detail["serviceAgent"]["machine"]["gpu"] = {"vendor": "NVIDIA", "memoryGb": 8}
+    detail["contact"]["events"]["transferred"] = "2023-06-01T05:00:01.000Z"
+    return event
+
+
+def conflicting() -> dict[str, Any]:
+    event = source_event("CallSummary")
+    event["detail"]["webRTCSession"]["metrics"]["mos"]["avg"] = "4.3"
+    return event
+
+
+def write(path: Path, document: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2))
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(["schemas", *argv])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def schema_text(directory: Path, name: str = "CallSummary") -> str:
+    return (directory / f"{name}.json").read_text(encoding="utf-8")
+
+
+def schema_of(directory: Path, name: str = "CallSummary") -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(schema_text(directory, name))
+    return document
+
+
+# --- diff ----------------------------------------------------------------------------------
+
+
+def test_diff_of_the_fixtures_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "diff", str(ROOT / "events" / "source"))
+    assert status == 0, out + err
+    assert "CallSummary: described by CallSummary.json version 1.0.0" in out
+    assert "QueueHealthSummary: no schema" in out  # a new type: said, not an update
+
+
+def test_diff_lists_new_fields_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = write(tmp_path / "drifted.json", drifted())
+    status, out, _ = run(capsys, "diff", str(sample))
+    assert status == 1
+    assert "CallSummary: CallSummary.json version 1.0.0 needs an update (1 event)" in out
+    lines = out.splitlines()
+    for path, (kind, example) in THREE_NEW.items():
+        (line,) = [line for line in lines if line.strip().startswith(path + " ")]
+        assert f"  {kind}  e.g. {json.dumps(example)}" in line
+    assert "type conflicts" not in out
+    assert "required fields missing" not in out
+
+
+def test_diff_reads_kinesis_events_quarantine_entries_logs_and_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    payload = encode(drifted())
+    (record,) = records_of(payload)
+    quarantined = entry(Outcome(record, Status.REJECTED, "schema_invalid", "test"))
+    samples = tmp_path / "samples"
+    write(samples / "kinesis.json", {"Records": [{"kinesis": {"data": record.data}}]})
+    write(samples / "nested" / "entry.json", quarantined)
+    log_text = (
+        "START RequestId: 1\n"
+        f"QUARANTINED {json.dumps({'level': 'ERROR', 'quarantined': quarantined})}\n"
+        f"DEBUG envelope {json.dumps(drifted())}\n"
+        f"{json.dumps({'level': 'DEBUG', 'message': 'envelope', 'envelope': drifted()})}\n"
+        "END RequestId: 1\n"
+    )
+    (samples / "nested" / "lambda.log").write_text(log_text)
+    status, out, err = run(capsys, "diff", str(samples))
+    assert status == 1, err
+    assert "needs an update (5 events)" in out
+    assert all(path in out for path in THREE_NEW)
+
+
+def test_diff_reports_a_type_conflict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sample = write(tmp_path / "conflict.json", conflicting())
+    status, out, _ = run(capsys, "diff", str(sample))
+    assert status == 1
+    assert 'detail.webRTCSession.metrics.mos.avg  schema number, seen string  e.g. "4.3"' in out
+
+
+def test_diff_reports_required_fields_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = source_event("CallSummary")
+    del event["detail"]["contact"]["id"]["current"]
+    status, out, _ = run(capsys, "diff", str(write(tmp_path / "e.json", event)))
+    assert status == 1
+    assert "required fields missing" in out
+    assert "detail.contact.id.current  1 of 1" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "why"),
+    [
+        ("missing.json", None, "no such file"),
+        ("broken.json", "{ not json", "not JSON"),
+        ("array.json", "[1, 2]", "not an event"),
+        ("other.json", '{"hello": "world"}', "not an EventBridge event"),
+        ("no-detail.json", '{"detail-type": "CallSummary", "source": "x"}', "no detail"),
+        ("bad-data.json", '{"Records": [{"kinesis": {"data": "%%%"}}]}', "not valid base64"),
+    ],
+)
+def test_unreadable_input_exits_2_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: str | None, why: str
+) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    good = write(tmp_path / "good.json", source_event("CallSummary"))
+    status, out, err = run(capsys, "diff", str(good), str(path))
+    assert status == 2
+    assert str(path) in err and why in err
+    assert "CallSummary: described by" in out  # the readable input is still compared
+
+
+def test_an_empty_folder_is_unreadable_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "empty").mkdir()
+    status, _, err = run(capsys, "diff", str(tmp_path / "empty"))
+    assert status == 2
+    assert "empty" in err
+
+
+# --- update --------------------------------------------------------------------------------
+
+
+def test_update_adds_the_fields_then_diff_exits_0_and_check_passes(
+    tmp_path: Path, copy_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = write(tmp_path / "drifted.json", drifted())
+    before = schema_of(copy_dir)
+    status, out, err = run(capsys, "update", "--schemas-dir", str(copy_dir), str(sample))
+    assert status == 0, out + err
+    assert "CallSummary.json: version 1.0.0 -> 1.1.0" in out
+    for line in MODEL_FIELDS:  # the models are hand-written: say what they need
+        assert line in out
+    assert "class Gpu(Model):" in out
+    assert "memory_gb: float | None = None" in out
+
+    after = schema_of(copy_dir)
+    assert after["version"] == "1.1.0"
+    metrics = after["properties"]["webRTCSession"]["properties"]["metrics"]["properties"]
+    assert metrics["inbound"]["properties"]["concealedSamples"] == {
+        "description": "TODO: describe",
+        "examples": [1200],
+        "type": "number",
+        "x-model": False,
+    }
+    gpu = after["properties"]["serviceAgent"]["properties"]["machine"]["properties"]["gpu"]
+    assert gpu["type"] == "object"
+    assert gpu["x-model"] is False
+    assert gpu["properties"]["vendor"] == {
+        "description": "TODO: describe",
+        "examples": ["NVIDIA"],
+        "type": "string",
+    }
+    assert gpu["properties"]["memoryGb"]["type"] == "number"
+    transferred = after["properties"]["contact"]["properties"]["events"]["properties"][
+        "transferred"
+    ]
+    assert transferred["type"] == "string"
+    # nothing else changed
+    for name in ["accountProperties", "billing"]:
+        assert after["properties"][name] == before["properties"][name]
+    assert after["required"] == before["required"]
+    # written in the stable form
+    text = schema_text(copy_dir)
+    assert text == json.dumps(after, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    # one CHANGELOG line per change, in the updated directory
+    changelog = (copy_dir / "CHANGELOG.md").read_text().splitlines()
+    added = [line for line in changelog if "CallSummary 1.0.0 -> 1.1.0: added" in line]
+    assert len(added) == 3
+    assert all(any(path in line for line in added) for path in THREE_NEW)
+    assert (ROOT / "schemas" / "CHANGELOG.md").read_text() != "\n".join(changelog) + "\n"
+
+    status, out, _ = run(capsys, "diff", "--schemas-dir", str(copy_dir), str(sample))
+    assert status == 0, out
+    status, out, _ = run(capsys, "check", "--schemas-dir", str(copy_dir))
+    assert status == 0, out
+    pending = [line for line in out.splitlines() if line.startswith("pending:")]
+    assert len(pending) == 3
+    assert any("InboundAudio.concealed_samples" in line for line in pending)
+
+    # a second update finds nothing to do and writes nothing
+    status, out, _ = run(capsys, "update", "--schemas-dir", str(copy_dir), str(sample))
+    assert status == 0
+    assert "already described by version 1.1.0" in out
+    assert schema_text(copy_dir) == text
+
+
+def test_the_processor_with_the_updated_schemas_reports_no_drift(
+    tmp_path: Path, copy_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: Any
+) -> None:
+    sample = write(tmp_path / "drifted.json", drifted())
+    assert run(capsys, "update", "--schemas-dir", str(copy_dir), str(sample))[0] == 0
+    monkeypatch.setenv(schemas.SCHEMA_DIR_ENV, str(copy_dir))
+    schemas.clear_cache()
+    out = io.StringIO()
+    report = Report(Settings(), out)
+    (outcome,) = process_batch(
+        records_of(encode(drifted())), quarantine=NoQuarantine(), reporter=report
+    )
+    assert outcome.status is Status.PROCESSED
+    assert outcome.schema_version == "1.1.0"
+    assert outcome.new_fields == []
+    assert "SCHEMA DRIFT" not in out.getvalue()
+
+
+class NoQuarantine:
+    def put(self, outcome: Outcome) -> None:
+        raise AssertionError(outcome.message)
+
+
+def test_update_keeps_a_changed_type_unless_allowed(
+    tmp_path: Path, copy_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = write(tmp_path / "conflict.json", conflicting())
+    before = schema_text(copy_dir)
+    status, out, _ = run(capsys, "update", "--schemas-dir", str(copy_dir), str(sample))
+    assert status == 1  # something is left that only a person can decide
+    assert "kept the type of detail.webRTCSession.metrics.mos.avg" in out
+    assert "--allow-type-change" in out
+    assert schema_text(copy_dir) == before
+    assert "1.0.0 ->" not in (copy_dir / "CHANGELOG.md").read_text()
+
+    status, out, _ = run(
+        capsys, "update", "--allow-type-change", "--schemas-dir", str(copy_dir), str(sample)
+    )
+    assert status == 0
+    assert "version 1.0.0 -> 2.0.0" in out
+    assert "changed from number to number|string (--allow-type-change)" in out
+    assert "Stats.avg: float | None must accept number|string" in out
+    after = schema_of(copy_dir)
+    assert after["version"] == "2.0.0"
+    mos = after["properties"]["webRTCSession"]["properties"]["metrics"]["properties"]["mos"]
+    assert mos["properties"]["avg"]["type"] == ["number", "string"]
+    assert "--allow-type-change" in (copy_dir / "CHANGELOG.md").read_text()
+    assert run(capsys, "diff", "--schemas-dir", str(copy_dir), str(sample))[0] == 0
+    # the model still reads a float: check says so, naming both sides
+    status, out, _ = run(capsys, "check", "--schemas-dir", str(copy_dir))
+    assert status == 1
+    assert "detail.webRTCSession.metrics.mos.avg: Stats.avg is float" in out
+
+
+def test_update_writes_nothing_when_input_is_unreadable(
+    tmp_path: Path, copy_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = write(tmp_path / "drifted.json", drifted())
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    before = schema_text(copy_dir)
+    status, out, err = run(
+        capsys, "update", "--schemas-dir", str(copy_dir), str(sample), str(broken)
+    )
+    assert status == 2
+    assert str(broken) in err
+    assert "nothing written" in out
+    assert schema_text(copy_dir) == before
+
+
+def test_new_fields_inside_array_items_and_new_arrays(
+    tmp_path: Path, copy_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = source_event("InsightsSummary")
+    for tag in event["detail"]["insights"]["tags"]:
+        tag["severity"] = "high"
+    event["detail"]["insights"]["sources"] = [{"name": "webrtc"}, {"name": "agent", "n": 2}]
+    event["detail"]["insights"]["note"] = None
+    sample = write(tmp_path / "insights.json", event)
+    status, out, _ = run(capsys, "diff", "--schemas-dir", str(copy_dir), str(sample))
+    assert status == 1
+    assert "detail.insights.tags[].severity  string" in out
+    assert "detail.insights.sources  array of object" in out
+    assert "detail.insights.note  any  e.g. null" in out
+    assert run(capsys, "update", "--schemas-dir", str(copy_dir), str(sample))[0] == 0
+    insights = schema_of(copy_dir, "InsightsSummary")["properties"]["insights"]["properties"]
+    assert insights["tags"]["items"]["properties"]["severity"]["type"] == "string"
+    sources = insights["sources"]
+    assert sources["type"] == "array"
+    assert set(sources["items"]["properties"]) == {"name", "n"}
+    assert "type" not in insights["note"]  # only null seen: no type guessed
+    assert run(capsys, "diff", "--schemas-dir", str(copy_dir), str(sample))[0] == 0
+    assert run(capsys, "check", "--schemas-dir", str(copy_dir))[0] == 0
+
+
+# --- check ---------------------------------------------------------------------------------
+
+
+def test_check_passes_on_the_project(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "check")
+    assert status == 0, out
+    assert "pending" not in out
+    assert "fixture event(s) validated" in out
+
+
+def test_check_fails_on_an_invalid_schema(
+    copy_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = schema_of(copy_dir, "HeadsetSummary")
+    document["properties"]["headset"]["type"] = "thing"
+    write(copy_dir / "HeadsetSummary.json", document)
+    status, out, _ = run(capsys, "check", "--schemas-dir", str(copy_dir))
+    assert status == 1
+    assert "HeadsetSummary.json: not a valid JSON Schema" in out
+
+
+def test_check_fails_when_a_fixture_does_not_validate(
+    copy_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = schema_of(copy_dir, "AgentReportedIssue")
+    document["required"].append("mood")
+    document["properties"]["mood"] = {"type": "string"}
+    write(copy_dir / "AgentReportedIssue.json", document)
+    status, out, _ = run(capsys, "check", "--schemas-dir", str(copy_dir))
+    assert status == 1
+    assert (
+        "fixture events/source/AgentReportedIssue.json (AgentReportedIssue): detail: 'mood' is a "
+        in out
+    )
+    # and the model lacks it, named with both names
+    assert (
+        "detail.mood: schema property has no model field (expected AgentReportedIssue.mood)" in out
+    )
+
+
+def test_check_names_both_sides_of_a_model_mismatch(
+    copy_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = schema_of(copy_dir)
+    inbound = document["properties"]["webRTCSession"]["properties"]["metrics"]["properties"][
+        "inbound"
+    ]
+    inbound["properties"]["concealedSamples"] = {"type": "number", "description": "x"}
+    del inbound["properties"]["bytesReceived"]
+    write(copy_dir / "CallSummary.json", document)
+    status, out, _ = run(capsys, "check", "--schemas-dir", str(copy_dir))
+    assert status == 1
+    assert (
+        "CallSummary: detail.webRTCSession.metrics.inbound.concealedSamples: schema property "
+        "has no model field (expected InboundAudio.concealed_samples)" in out
+    )
+    assert (
+        "CallSummary: detail.webRTCSession.metrics.inbound.bytesReceived: model field "
+        "InboundAudio.bytes_received has no schema property" in out
+    )
+
+
+def test_check_flags_a_stale_marker_and_an_unrequired_model_field(
+    copy_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = schema_of(copy_dir)
+    document["properties"]["billing"]["x-model"] = False
+    document["properties"]["contact"]["required"] = []
+    write(copy_dir / "CallSummary.json", document)
+    status, out, _ = run(capsys, "check", "--schemas-dir", str(copy_dir))
+    assert status == 1
+    assert 'detail.billing: marked "x-model": false but read by CallSummary.billing' in out
+    assert (
+        "detail.contact.id: model field CallContact.id is required, the schema does not "
+        "require it" in out
+    )
+
+
+def test_check_fails_on_a_schema_without_a_registry_entry(
+    copy_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(copy_dir / "QueueHealthSummary.json", {"type": "object", "version": "1.0.0"})
+    status, out, _ = run(capsys, "check", "--schemas-dir", str(copy_dir))
+    assert status == 1
+    assert "QueueHealthSummary.json: no entry for QueueHealthSummary" in out
+
+
+# --- small parts ---------------------------------------------------------------------------
+
+
+def test_version_bumps() -> None:
+    assert schema_tools.bump("1.0.0", major=False) == "1.1.0"
+    assert schema_tools.bump("1.4.2", major=False) == "1.5.0"
+    assert schema_tools.bump("1.4.2", major=True) == "2.0.0"
+    assert schema_tools.bump("3", major=False) == "3.1.0"
+
+
+def test_names_for_models() -> None:
+    assert schema_tools.snake("webRTCSession") == "web_rtc_session"
+    assert schema_tools.snake("packetsLostPercentage") == "packets_lost_percentage"
+    assert schema_tools.snake("memoryGb") == "memory_gb"
+    assert schema_tools.pascal("jitterBufferMils") == "JitterBufferMils"
+    line = schema_tools._field_line("webRTCSession", "str")
+    assert 'metadata=config(field_name="webRTCSession")' in line
+
+
+def test_inferred_schemas() -> None:
+    assert schema_tools.infer([1, 2.5]) == {
+        "description": "TODO: describe",
+        "examples": [1],
+        "type": "number",
+    }
+    mixed = schema_tools.infer(["a", None])
+    assert mixed["type"] == ["null", "string"]
+    assert schema_tools.infer([[]]) == {
+        "description": "TODO: describe",
+        "examples": [[]],
+        "type": "array",
+    }
