@@ -108,8 +108,8 @@ def _logged_document(line: str) -> Any:
     start = line.find("{")
     if start < 0:
         return None
-    try:
-        value = json.loads(line[start:])
+    try:  # whatever follows the object on the line (a CloudWatch export's columns) is ignored
+        value, _ = json.JSONDecoder().raw_decode(line, start)
     except ValueError:
         return None
     if isinstance(value, dict) and (
