@@ -1,4 +1,10 @@
-"""Settings read from the function's environment (serverless.yml sets them per stage)."""
+"""Settings read from the function's environment (serverless.yml sets them per stage).
+
+Defaults here are those of a local run (`make demo`, tests): text logs, INFO. Redaction is the
+exception: REDACT_PII left unset means on, unless STAGE is local (or unset), so a deployed
+stage that loses the variable still masks PII. The README's "Configuration" lists every
+variable with its value per stage.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +12,35 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
+_LEVEL_ALIASES = {"WARN": "WARNING"}
+LOCAL_STAGE = "local"
+
 
 def _flag(value: str | None, default: bool) -> bool:
     if value is None or value.strip() == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    text = value.strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"expected true or false, not {value!r}")
+
+
+def _level(value: str | None) -> str:
+    text = (value or "").strip().upper() or "INFO"
+    text = _LEVEL_ALIASES.get(text, text)
+    if text not in LEVELS:
+        raise ValueError(f"LOG_LEVEL must be one of {', '.join(LEVELS)}, not {value!r}")
+    return text
 
 
 @dataclass(frozen=True)
 class Settings:
-    stage: str = "local"
+    stage: str = LOCAL_STAGE
     log_format: str = "text"  # text | json
-    log_level: str = "INFO"
+    log_level: str = "INFO"  # DEBUG | INFO | WARNING | ERROR
     redact_pii: bool = False
     quarantine_bucket: str = ""  # empty: rejected records are written to the log instead
     quarantine_prefix: str = "quarantine/"
@@ -28,18 +51,23 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        fmt = env.get("LOG_FORMAT", cls.log_format).strip().lower()
+        stage = env.get("STAGE", "").strip() or cls.stage
+        fmt = env.get("LOG_FORMAT", cls.log_format).strip().lower() or cls.log_format
         if fmt not in {"text", "json"}:
             raise ValueError(f"LOG_FORMAT must be text or json, not {fmt!r}")
+        try:
+            redact = _flag(env.get("REDACT_PII"), default=stage != LOCAL_STAGE)
+        except ValueError as exc:
+            raise ValueError(f"REDACT_PII: {exc}") from None
         prefix = env.get("QUARANTINE_PREFIX", cls.quarantine_prefix).strip("/")
         return cls(
-            stage=env.get("STAGE", cls.stage),
+            stage=stage,
             log_format=fmt,
-            log_level=env.get("LOG_LEVEL", cls.log_level).strip().upper() or "INFO",
-            redact_pii=_flag(env.get("REDACT_PII"), cls.redact_pii),
+            log_level=_level(env.get("LOG_LEVEL")),
+            redact_pii=redact,
             quarantine_bucket=env.get("QUARANTINE_BUCKET", "").strip(),
             quarantine_prefix=f"{prefix}/" if prefix else "",
-            metrics_namespace=env.get("METRICS_NAMESPACE", cls.metrics_namespace),
-            service_name=env.get("SERVICE_NAME", cls.service_name),
+            metrics_namespace=env.get("METRICS_NAMESPACE", "").strip() or cls.metrics_namespace,
+            service_name=env.get("SERVICE_NAME", "").strip() or cls.service_name,
             deadline_margin_ms=int(env.get("DEADLINE_MARGIN_MS", cls.deadline_margin_ms)),
         )

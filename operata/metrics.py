@@ -1,4 +1,23 @@
-"""CloudWatch metrics in Embedded Metric Format: one JSON document per batch, no API calls."""
+"""CloudWatch metrics in Embedded Metric Format (EMF): written to the log per batch, no API calls.
+
+Design (what a CloudWatch user expects: one metric name per quantity, sliced by dimensions):
+
+- The batch document (the last line of a batch's log), dimensions (Service, Stage): Records, RecordsProcessed, RecordsSkipped,
+  RecordsRejected, RecordsFailed (zeros included, so alarms see 0 rather than missing data),
+  SchemaDriftFields, CallsQualityExcellent / Good / Issues / Unknown, and MOS.
+- One document per detail-type present in the batch, dimensions (Service, Stage, DetailType):
+  Records, RecordsProcessed, RecordsRejected, SchemaDriftFields. A dimension rather than a
+  metric name per type (Events.CallSummary, ...) so that one metric can be graphed, searched
+  and grouped by type (Metrics Insights: GROUP BY DetailType). EMF gives a dimension one value
+  per document, hence one small document per type. DetailType is bounded: the registered
+  types, and "Other" for any type Operata adds before it has a schema here.
+- MOS is written as the list of every call's MOS (EMF allows up to 100 values per metric in a
+  document; more go into further documents). CloudWatch then computes the true average over
+  calls (statistic Average), and percentiles and minimums too; an average of per-batch averages
+  would weigh a batch of one call like a batch of a hundred.
+
+Never per agent, queue or contact: those belong in the JSON log lines (Logs Insights).
+"""
 
 from __future__ import annotations
 
@@ -8,63 +27,90 @@ from collections.abc import Sequence
 from typing import Any
 
 from operata.formatting import call_metrics
+from operata.kinesis import is_operata_source
 from operata.models import CallSummary
 from operata.outcomes import Outcome, Status
-from operata.quality import overall_quality
+from operata.quality import Overall, overall_quality
+from operata.registry import EVENT_TYPES
+
+MAX_VALUES = 100  # values per metric in one EMF document (the specification's limit)
+OTHER_TYPE = "Other"
+
+_QUALITY_METRIC = {q: f"CallsQuality{q.name.capitalize()}" for q in Overall}
 
 
-def emf_document(
+def detail_type_dimension(outcome: Outcome) -> str | None:
+    """The DetailType dimension value of an Operata record; None when it has no detail-type."""
+    if not outcome.detail_type or not is_operata_source(outcome.source):
+        return None
+    return outcome.detail_type if outcome.detail_type in EVENT_TYPES else OTHER_TYPE
+
+
+def emf_documents(
     outcomes: Sequence[Outcome],
     *,
     namespace: str,
     service: str,
     stage: str,
-    drift_fields: int,
     now_ms: int | None = None,
-) -> dict[str, Any]:
-    """Counts by outcome, by detail-type and by call quality, the MOS average, drift count.
+) -> list[dict[str, Any]]:
+    """The batch's EMF documents: one per detail-type, further MOS values, the batch one last."""
+    timestamp = now_ms if now_ms is not None else int(time.time() * 1000)
+    base = {"Service": service, "Stage": stage}
 
-    Dimensions are few and bounded (Service, Stage): never per agent or per contact. Counts
-    per detail-type and per quality are separate metric names, not dimensions, so that one
-    document covers the whole batch.
-    """
-    values: dict[str, float] = {"Records": len(outcomes), "SchemaDriftFields": drift_fields}
+    def document(dimensions: dict[str, str], values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "_aws": {
+                "Timestamp": timestamp,
+                "CloudWatchMetrics": [
+                    {
+                        "Namespace": namespace,
+                        "Dimensions": [list(dimensions)],
+                        "Metrics": [
+                            {"Name": name, "Unit": "None" if name == "MOS" else "Count"}
+                            for name in values
+                        ],
+                    }
+                ],
+            },
+            **dimensions,
+            **values,
+        }
+
     by_status = Counter(o.status for o in outcomes)
+    batch: dict[str, Any] = {"Records": len(outcomes)}
     for status in Status:
-        values[f"Records{status.value.capitalize()}"] = by_status[status]
-    types = Counter(o.detail_type or "Unknown" for o in outcomes if o.status is Status.PROCESSED)
-    for detail_type, count in sorted(types.items()):
-        values[f"Events.{_metric_safe(detail_type)}"] = count
+        batch[f"Records{status.value.capitalize()}"] = by_status[status]
+    batch["SchemaDriftFields"] = sum(len(o.new_fields) for o in outcomes)
+
+    quality: Counter[Overall] = Counter()
     mos_values: list[float] = []
-    quality: Counter[str] = Counter()
+    types: dict[str, Counter[str]] = {}
     for o in outcomes:
+        detail_type = detail_type_dimension(o)
+        if detail_type is not None:
+            counts = types.setdefault(detail_type, Counter())
+            counts["Records"] += 1
+            counts[f"Records{o.status.value.capitalize()}"] += 1
+            counts["SchemaDriftFields"] += len(o.new_fields)
         if o.status is Status.PROCESSED and isinstance(o.detail, CallSummary):
             mos, inbound, outbound = call_metrics(o.detail)
-            quality[overall_quality(mos, inbound, outbound).name.capitalize()] += 1
+            quality[overall_quality(mos, inbound, outbound)] += 1
             if mos is not None:
                 mos_values.append(mos)
-    for name, count in sorted(quality.items()):
-        values[f"CallsQuality{name}"] = count
-    units = {name: "Count" for name in values}
+    for level, name in _QUALITY_METRIC.items():
+        batch[name] = quality[level]
     if mos_values:
-        values["MosAverage"] = round(sum(mos_values) / len(mos_values), 4)
-        units["MosAverage"] = "None"
-    return {
-        "_aws": {
-            "Timestamp": now_ms if now_ms is not None else int(time.time() * 1000),
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": namespace,
-                    "Dimensions": [["Service", "Stage"]],
-                    "Metrics": [{"Name": n, "Unit": u} for n, u in units.items()],
-                }
-            ],
-        },
-        "Service": service,
-        "Stage": stage,
-        **values,
-    }
+        batch["MOS"] = mos_values[:MAX_VALUES]
 
-
-def _metric_safe(name: str) -> str:
-    return "".join(c for c in name if c.isalnum() or c in "._-")[:200] or "Unknown"
+    documents = []
+    for detail_type, counts in sorted(types.items()):
+        values = {
+            name: counts[name]
+            for name in ("Records", "RecordsProcessed", "RecordsRejected", "SchemaDriftFields")
+        }
+        documents.append(document({**base, "DetailType": detail_type}, values))
+    for start in range(MAX_VALUES, len(mos_values), MAX_VALUES):
+        documents.append(document(base, {"MOS": mos_values[start : start + MAX_VALUES]}))
+    documents.append(document(base, batch))  # last: the line that closes the batch's log
+    return documents

@@ -1,7 +1,8 @@
 """The log: one entry per record, as a text block for people or a JSON line for Logs Insights.
 
 Also warns about schema drift (once per field path per container) and ends each batch with
-its metrics in Embedded Metric Format.
+its metrics in Embedded Metric Format. With REDACT_PII on, every line written goes through
+operata.redact first (the EMF documents hold counts only).
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from operata.config import Settings
+from operata.config import LEVELS, Settings
 from operata.formatting import render_unknown, report_block
-from operata.metrics import emf_document
+from operata.kinesis import KinesisRecord
+from operata.metrics import emf_documents
 from operata.outcomes import Outcome, Status
+from operata.redact import redact as redact_pii
 
-LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
 _LEVEL_OF = {
     Status.PROCESSED: "INFO",
     Status.SKIPPED: "INFO",
@@ -28,10 +30,6 @@ _LEVEL_OF = {
 _drift_reported: set[tuple[str, str]] = set()
 
 
-def _identity(value: str) -> str:
-    return value
-
-
 class Report:
     """Writes outcomes to a stream (stdout in Lambda, which CloudWatch Logs collects)."""
 
@@ -39,14 +37,16 @@ class Report:
         self,
         settings: Settings,
         stream: TextIO | None = None,
-        redact: Callable[[str], str] = _identity,
+        redact: Callable[[str], str] | None = None,
     ) -> None:
+        """`redact` defaults to operata.redact when settings.redact_pii is on, else none."""
         self.settings = settings
         self.stream = stream or sys.stdout
         self.json = settings.log_format == "json"
         self.threshold = LEVELS.get(settings.log_level, 20)
-        self.redact = redact
-        self.drift_fields = 0
+        self.redact = (
+            redact if redact is not None else (redact_pii if settings.redact_pii else None)
+        )
 
     # --- per record ------------------------------------------------------------------
 
@@ -65,20 +65,24 @@ class Report:
             self._write(self._text_line(outcome))
 
     def quarantined(self, document: dict[str, Any]) -> None:
-        """The quarantine's log fallback (no bucket configured)."""
+        """The quarantine's log fallback (no bucket configured).
+
+        With redaction on, the record's base64 `data` (which no pattern can see into) is
+        replaced by its decoded text, redacted, and marked so: the log never holds the raw
+        record. Only the S3 quarantine keeps it, in its encrypted bucket.
+        """
+        if self.redact is not None and isinstance(document.get("data"), str):
+            document = {**document, **_redacted_data(document["data"], self.redact)}
         line = json.dumps({"level": "ERROR", "quarantined": document}, default=str)
         self._write(line if self.json else f"QUARANTINED {line}")
 
     def finish(self, outcomes: Sequence[Outcome]) -> None:
+        """The batch's metrics: EMF documents, one per line (no PII in them: counts only)."""
         s = self.settings
-        doc = emf_document(
-            outcomes,
-            namespace=s.metrics_namespace,
-            service=s.service_name,
-            stage=s.stage,
-            drift_fields=self.drift_fields,
-        )
-        self.stream.write(json.dumps(doc) + "\n")
+        for doc in emf_documents(
+            outcomes, namespace=s.metrics_namespace, service=s.service_name, stage=s.stage
+        ):
+            self.stream.write(json.dumps(doc) + "\n")
 
     # --- rendering -------------------------------------------------------------------
 
@@ -126,12 +130,14 @@ class Report:
 
     def _drift(self, outcome: Outcome) -> None:
         for field in outcome.new_fields:
-            self.drift_fields += 1
             key = (outcome.detail_type, field.path)
             if key in _drift_reported:
                 continue
             _drift_reported.add(key)
-            example = json.dumps(field.example, ensure_ascii=False, default=str)[:200]
+            example = json.dumps(field.example, ensure_ascii=False, default=str)
+            if self.redact is not None:  # before cutting: a cut number or address could leak
+                example = self.redact(example)
+            example = example[:200]
             if self.json:
                 self._write(
                     json.dumps(
@@ -167,4 +173,16 @@ class Report:
         return LEVELS[level] >= self.threshold
 
     def _write(self, text: str) -> None:
-        self.stream.write(self.redact(text) + "\n")
+        if self.redact is not None:
+            text = self.redact(text)
+        self.stream.write(text + "\n")
+
+
+def _redacted_data(data: str, redact: Callable[[str], str]) -> dict[str, Any]:
+    """A quarantine entry's `data`, as redacted text instead of the record's base64."""
+    payload = KinesisRecord("", "", data, "", "", None).raw_bytes()
+    return {
+        "data": redact(payload.decode("utf-8", "backslashreplace")),
+        "dataEncoding": "text-redacted",  # not the record: PII masked, bytes not kept
+        "redacted": True,
+    }

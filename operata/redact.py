@@ -1,0 +1,166 @@
+"""PII redaction for everything the function writes: caller numbers, IP addresses, softphone URLs.
+
+`redact(text)` is applied to whole output lines (report blocks, JSON lines, drift warnings,
+DEBUG envelopes, the quarantine's log fallback), so no rendering can forget it. One compiled
+pattern scans the text once; the replacement is chosen by the branch that matched.
+
+- Phone numbers in E.164 form (+ then 7 to 15 digits, spaces, dots, hyphens or brackets allowed
+  between digits) keep the country code and the last three digits: +61402960149 ->
+  +61*******149. The country code's length (1, 2 or 3 digits) follows ITU-T E.164's assignments.
+  The mask has a fixed width, so it does not reveal the number's length either.
+- A caller id without the + form (national format) is masked where it is labelled as one: the
+  JSON key "callerId" and the report's "Caller ID:" line.
+- IPv4 and IPv6 addresses (private ones too) become [IPv4] and [IPv6].
+- Softphone (CCP) URLs keep their scheme and host only: https://host/[redacted].
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+MASK = "*******"
+IPV4 = "[IPv4]"
+IPV6 = "[IPv6]"
+
+# ITU-T E.164 country codes: 1 (NANP) and 7 (Russia, Kazakhstan) have one digit; these have
+# two; every other code has three (the assignments are prefix-free, so the first digits decide).
+_TWO_DIGIT_CODES = frozenset(
+    str(code)
+    for code in (
+        *(20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49),
+        *(51, 52, 53, 54, 55, 56, 57, 58, 60, 61, 62, 63, 64, 65, 66),
+        *(81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98),
+    )
+)
+
+
+def country_code_length(digits: str) -> int:
+    """Length of the E.164 country code that starts `digits` (the number without its +)."""
+    if digits[:1] in ("1", "7"):
+        return 1
+    if digits[:2] in _TWO_DIGIT_CODES:
+        return 2
+    return 3
+
+
+def mask_phone(number: str) -> str:
+    """+61402960149 -> +61*******149; a number without + keeps its last three digits only."""
+    digits = "".join(c for c in number if c.isdigit())
+    if number.lstrip().startswith("+") and len(digits) > 3:
+        return f"+{digits[: country_code_length(digits)]}{MASK}{digits[-3:]}"
+    return f"{MASK}{digits[-3:]}"
+
+
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+# The scan looks for cheap signs only, each starting with a literal character: with no groups
+# in the pattern, re skips quickly to those characters (named groups would disable that, about
+# ten times slower). The first character tells the kind; the precise patterns below then run
+# at the few positions found.
+_GATE = re.compile(
+    r"https?://"
+    r'|"(?:callerId|softphoneUrl|softphoneContextUrl)"\s*:\s*"'
+    r"|Caller ID: "
+    r"|\+\d"
+    r"|\.\d{1,3}\.\d"
+    r"|:[0-9A-Fa-f]{0,4}:"
+)
+_KIND = {"h": "url", '"': "json_key", "C": "text_key", "+": "phone", ".": "ipv4", ":": "ipv6"}
+_URL = re.compile(r"https?://[^\s\"'<>\\]*")
+_JSON_STRING = re.compile(r'(?:[^"\\]|\\.)*')
+_PHONE = re.compile(r"\+\d(?:[ ().-]{0,2}\d){6,14}(?!\d)")
+_IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}(?!\d)(?!\.\d)")
+_IPV6 = re.compile(r"[0-9A-Fa-f:]+(?:\.\d{1,3}){0,3}(?:%[\w.-]+)?")
+
+
+def _url(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    return f"{scheme}://{redact(host)}/[redacted]"
+
+
+def _caller_id(value: str) -> str:
+    if "*" in value or sum(c.isdigit() for c in value) < 4:
+        return value  # already masked, or no number in it (n/a, anonymous)
+    return mask_phone(value)
+
+
+def _word_before(text: str, index: int, extra: str) -> bool:
+    return index > 0 and (text[index - 1].isalnum() or text[index - 1] in extra)
+
+
+def _is_ipv6(candidate: str) -> bool:
+    if "::" not in candidate and candidate.count(":") < 6:
+        return False  # a clock time (05:00:13): an address has :: or at least 6 colons
+    try:
+        ipaddress.IPv6Address(candidate.split("%", 1)[0])
+    except ValueError:  # other colon-separated text
+        return False
+    return True
+
+
+def _find(text: str, m: re.Match[str], floor: int) -> tuple[int, int, str] | None:
+    """The span to replace, and its replacement, for the sign `m`; None if it is no PII."""
+    at = m.start()
+    kind = _KIND[text[at]]
+    if kind == "url":
+        url = _URL.match(text, at)
+        if url and ("softphone" in url.group() or "/ccp" in url.group()):
+            return at, url.end(), _url(url.group())
+    elif kind == "json_key":
+        value = _JSON_STRING.match(text, m.end())
+        if value:
+            masked = _url(value.group()) if "softphone" in m.group() else None
+            return m.end(), value.end(), masked or _caller_id(value.group())
+    elif kind == "text_key":
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        return m.end(), end, _caller_id(text[m.end() : end])
+    elif kind == "phone":
+        phone = _PHONE.match(text, at)
+        if phone and not _word_before(text, at, "_+"):
+            return at, phone.end(), mask_phone(phone.group())
+    elif kind == "ipv4":
+        start = at
+        while start > floor and at - start < 3 and text[start - 1].isdigit():
+            start -= 1
+        before_ok = not (
+            _word_before(text, start, "")
+            or (start > 1 and text[start - 1] == "." and text[start - 2].isdigit())
+        )
+        ip = _IPV4.match(text, start) if start < at and before_ok else None
+        if ip:
+            return start, ip.end(), IPV4
+    else:  # ipv6
+        start = at
+        while start > floor and at - start < 4 and text[start - 1] in _HEX:
+            start -= 1
+        ip = None if _word_before(text, start, "_:.%") else _IPV6.match(text, start)
+        if ip:
+            candidate = ip.group()
+            for end in (ip.end(), ip.end() - len(candidate) + len(candidate.rstrip(":."))):
+                if _is_ipv6(text[start:end]):
+                    return start, end, IPV6
+    return None
+
+
+def redact(text: str) -> str:
+    """`text` with caller numbers, IP addresses and softphone URLs masked."""
+    pieces: list[str] = []
+    done = 0  # text[:done] is in pieces
+    pos = 0
+    search = _GATE.search
+    while (m := search(text, pos)) is not None:
+        found = _find(text, m, done)
+        if found is None:
+            pos = m.start() + 1
+            continue
+        start, end, replacement = found
+        pieces += (text[done:start], replacement)
+        done = pos = max(end, m.start() + 1)
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
