@@ -293,7 +293,8 @@ def infer(values: list[Any]) -> dict[str, Any]:
             for redundant in ("description", "examples"):  # the array's own say it
                 described["items"].pop(redundant, None)
     example = next((v for v in values if v is not None), None)
-    if not objects and example is not None:  # an object's example is in its properties
+    holds_objects = objects or any(isinstance(i, dict) for a in arrays for i in a)
+    if not holds_objects and example is not None:  # an object's examples are in its properties
         described["examples"] = [example]
     return described
 
