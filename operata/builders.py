@@ -74,12 +74,26 @@ def _to_int(value: Any) -> Any:
     return int(value) if type(value) is float else value
 
 
+def _value(key: str, convert: str | None, default: Any, ns: dict[str, Any], name: str) -> str:
+    """The expression for an optional field: its default when absent or null, else converted."""
+    get = f"d.get({key!r})"
+    if default is None and convert == "_float":  # inline: no call for the commonest field
+        return f"(float(v) if type(v := {get}) is int else v)"
+    if default is None and convert == "_int":
+        return f"(int(v) if type(v := {get}) is float else v)"
+    if default is None:
+        return f"(None if (v := {get}) is None else {convert}(v))"
+    ns[f"_default_{name}"] = default
+    return f"(_default_{name} if (v := {get}) is None else {convert}(v))"
+
+
 def _compile(model: type) -> Callable[[dict[str, Any]], Any]:
     hints = typing.get_type_hints(model)
     ns: dict[str, Any] = {"_model": model}
     counter = [0]
     args = []
-    for f in dataclasses.fields(model):
+    fields = dataclasses.fields(model)
+    for f in fields:
         key = _json_name(model, f)
         decoder = f.metadata.get("dataclasses_json", {}).get("decoder")
         if decoder is not None:
@@ -89,20 +103,22 @@ def _compile(model: type) -> Callable[[dict[str, Any]], Any]:
             convert = _convert(hints[f.name], ns, counter)
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         if required:
-            value = f"d[{key!r}]"
-            args.append(f"{f.name}={convert}({value})" if convert else f"{f.name}={value}")
+            value = f"{convert}(d[{key!r}])" if convert else f"d[{key!r}]"
         elif convert:
-            args.append(
-                f"{f.name}=_default_{f.name} if (v := d.get({key!r})) is None else {convert}(v)"
-            )
-            ns[f"_default_{f.name}"] = _default(f)
+            value = _value(key, convert, _default(f), ns, f.name)
         elif f.default_factory is not dataclasses.MISSING:
-            args.append(f"{f.name}=_factory_{f.name}() if (v := d.get({key!r})) is None else v")
+            value = f"(_factory_{f.name}() if (v := d.get({key!r})) is None else v)"
             ns[f"_factory_{f.name}"] = f.default_factory
+        elif f.default is None:
+            value = f"d.get({key!r})"
         else:
-            args.append(f"{f.name}=d.get({key!r}, _default_{f.name})")
-            ns[f"_default_{f.name}"] = _default(f)
-    source = f"def _build(d):\n    return _model({', '.join(args)})\n"
+            value = f"d.get({key!r}, _default_{f.name})"
+            ns[f"_default_{f.name}"] = f.default
+        args.append((f.name, value))
+    # Positional arguments when every field goes to __init__ in order (cheaper than keywords).
+    positional = all(f.init for f in fields)
+    call = ", ".join(value if positional else f"{name}={value}" for name, value in args)
+    source = f"def _build(d):\n    return _model({call})\n"
     exec(source, ns)
     builder: Callable[[dict[str, Any]], Any] = ns["_build"]
     _builders[model] = builder

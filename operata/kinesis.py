@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,9 +63,14 @@ def _reject_constant(name: str) -> float:
 
 def _finite_float(text: str) -> float:
     value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"number {text[:40]} is out of range")
-    return value
+    if -_LARGEST <= value <= _LARGEST:  # no call: this runs for every number with a fraction
+        return value
+    raise ValueError(f"number {text[:40]} is out of range")
+
+
+_LARGEST = sys.float_info.max
+# One decoder for every record: json.loads(text, parse_float=...) would build one per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 
 
 def decode(data: str) -> dict[str, Any]:
@@ -79,7 +84,9 @@ def decode(data: str) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise DecodeError("not_utf8", f"payload is not UTF-8: {exc}") from None
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        if text.startswith("\ufeff"):  # what json.loads says of a byte order mark
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = _DECODER.decode(text)
     except RecursionError:
         raise DecodeError("not_json", "payload is nested too deeply to parse") from None
     except ValueError as exc:

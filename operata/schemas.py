@@ -1,29 +1,36 @@
 """The JSON Schemas in schemas/: loading, fast validation, and explaining a failure.
 
-jsonschema is the reference. The hot path runs validators that fastjsonschema compiles from the
-same files (tests/test_validator_agreement.py shows that both give the same verdict); a record
-that fails is explained with jsonschema's best_match, so the error names the path and the rule.
+jsonschema is the reference. The hot path runs a validator generated from the same files as
+Python code (compile_check; tests/test_validator_agreement.py shows that it gives jsonschema's
+verdict); a record that fails is explained with jsonschema's best_match, so the error names the
+path and the rule. jsonschema is imported only then: `import handler` does not load it.
 """
 
 from __future__ import annotations
 
 import json
+import numbers
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
-
-import fastjsonschema
 
 SCHEMA_DIR_ENV = "OPERATA_SCHEMA_DIR"
 ENVELOPE = "envelope"
 
 
+_DEFAULT_DIR: Path | None = None
+
+
 def schema_dir() -> Path:
+    global _DEFAULT_DIR
     configured = os.environ.get(SCHEMA_DIR_ENV)
-    return Path(configured) if configured else Path(__file__).resolve().parent.parent / "schemas"
+    if configured:
+        return Path(configured)
+    if _DEFAULT_DIR is None:
+        _DEFAULT_DIR = Path(__file__).resolve().parent.parent / "schemas"
+    return _DEFAULT_DIR
 
 
 @dataclass(frozen=True)
@@ -59,46 +66,40 @@ def _closed(schema: Any) -> Any:
 
 
 class EventSchema:
-    """One schema file, with its validators compiled on first use."""
+    """One schema file, with its validator compiled on first use."""
 
     def __init__(self, name: str, document: dict[str, Any], prefix: str) -> None:
         self.name = name
         self.document = document
         self.version = str(document.get("version", "0"))
         self.prefix = prefix  # where the validated document sits in the event: "detail" or ""
-        self._exact: Callable[[Any], Any] | None = None
-        self._open: Callable[[Any], Any] | None = None
-
-    def _compile(self, document: dict[str, Any]) -> Callable[[Any], Any]:
-        # fastjsonschema knows drafts 4 to 7; the keywords these schemas use mean the same
-        # in 2020-12. Formats are annotations in 2020-12, so they are not asserted here either.
-        draft7 = {**document, "$schema": "http://json-schema.org/draft-07/schema#"}
-        validate: Callable[[Any], Any] = fastjsonschema.compile(draft7, use_formats=False)
-        return validate
+        self._check: Callable[[Any], int] | None = None
+        self._reference: Any = None  # jsonschema's validator, built when first needed
 
     def check(self, instance: Any) -> tuple[Violation | None, bool]:
         """Validate; return (the violation or None, whether fields outside the schema exist)."""
-        if self._exact is None:
-            self._exact = self._compile(_closed(self.document))
-        try:
-            self._exact(instance)
+        check = self._check
+        if check is None:
+            check = self._check = compile_check(self.document)
+        verdict = check(instance)
+        if verdict == VALID:
             return None, False
-        except fastjsonschema.JsonSchemaException:
-            pass
-        if self._open is None:
-            self._open = self._compile(self.document)
-        try:
-            self._open(instance)
+        if verdict == VALID_WITH_NEW_FIELDS:
             return None, True
-        except fastjsonschema.JsonSchemaException:
-            return self.explain(instance), False
+        return self.explain(instance), False
+
+    def _jsonschema(self) -> Any:
+        if self._reference is None:
+            from jsonschema import Draft202012Validator
+
+            self._reference = Draft202012Validator(self.document)
+        return self._reference
 
     def explain(self, instance: Any) -> Violation:
         """The most relevant reason, according to jsonschema, that `instance` is invalid."""
-        from jsonschema import Draft202012Validator
         from jsonschema.exceptions import best_match
 
-        error = best_match(Draft202012Validator(self.document).iter_errors(instance))
+        error = best_match(self._jsonschema().iter_errors(instance))
         if error is None:  # the fast validator and the reference disagree: say so, loudly
             return Violation(
                 self.prefix or "$",
@@ -115,9 +116,293 @@ class EventSchema:
 
     def is_valid(self, instance: Any) -> bool:
         """The reference verdict (jsonschema), for tools and tests."""
-        from jsonschema import Draft202012Validator
+        return bool(self._jsonschema().is_valid(instance))
 
-        return bool(Draft202012Validator(self.document).is_valid(instance))
+
+# --- the fast validator ------------------------------------------------------------------
+#
+# compile_check(schema) returns a function of one instance that answers VALID,
+# VALID_WITH_NEW_FIELDS (valid, but some object the schema describes with "properties" has
+# other keys too: what the closed variant, _closed(schema), would reject) or INVALID.
+#
+# It is generated Python code for the keywords these schemas use, with jsonschema's meaning
+# (draft 2020-12, formats as annotations): one pass, no exceptions, no error objects. A
+# schema using any other keyword is handed to fastjsonschema instead (closed variant first,
+# then the open one). tests/test_validator_agreement.py compares the verdicts with jsonschema.
+
+VALID, VALID_WITH_NEW_FIELDS, INVALID = 0, 1, 2
+
+# Keywords jsonschema does not assert here (2020-12 treats format as an annotation); so are
+# vendor extensions, "x-..." (schema_tools.py marks properties with "x-model").
+_ANNOTATIONS = frozenset(
+    {
+        "$schema",
+        "$id",
+        "$comment",
+        "title",
+        "description",
+        "examples",
+        "default",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "format",
+        "version",
+    }
+)
+_KINDS = {"object", "array", "string", "number", "integer", "boolean", "null"}
+_MAX_INDENT = 24  # deeper subschemas become functions of their own (the parser's limit is 100)
+
+
+class _Unsupported(Exception):
+    """The schema uses something the generator does not translate."""
+
+
+def _is_number(value: Any) -> bool:  # jsonschema's "number"
+    return not isinstance(value, bool) and isinstance(value, numbers.Number)
+
+
+def _is_integer(value: Any) -> bool:  # jsonschema's "integer" (drafts 6 and later)
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
+def _test(kind: str, v: str) -> str:
+    """A Python expression: is the value named `v` of this JSON Schema type (jsonschema's way)?
+
+    The exact types json.loads returns are tested first (cheap); isinstance and the helpers
+    decide anything else, as jsonschema does.
+    """
+    return {
+        "object": f"(type({v}) is dict or isinstance({v}, dict))",
+        "array": f"(type({v}) is list or isinstance({v}, list))",
+        "string": f"(type({v}) is str or isinstance({v}, str))",
+        "boolean": f"isinstance({v}, bool)",
+        "null": f"{v} is None",
+        "number": f"((t := type({v})) is float or t is int or _is_number({v}))",
+        "integer": f"((t := type({v})) is int or (t is float and {v}.is_integer())"
+        f" or _is_integer({v}))",
+    }[kind]
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+class _Generator:
+    def __init__(self) -> None:
+        self.functions: list[list[str]] = []
+        self.constants: dict[str, Any] = {}
+        self.names = 0
+
+    def name(self, prefix: str) -> str:
+        self.names += 1
+        return f"{prefix}{self.names}"
+
+    def constant(self, value: Any) -> str:
+        name = self.name("_c")
+        self.constants[name] = value
+        return name
+
+    def function(self, schema: Any) -> str:
+        """A generated function `name(v)` returning the verdict for `schema`."""
+        name = self.name("_check")
+        lines = [f"def {name}(v0):", "    x = 0"]
+        self.functions.append(lines)
+        self.node(schema, "v0", 1, lines)
+        lines.append("    return x")
+        return name
+
+    def node(self, schema: Any, v: str, depth: int, out: list[str]) -> None:
+        """Statements checking the value named `v`: `return 2` if invalid, `x = 1` if new keys."""
+        if not isinstance(schema, dict):
+            raise _Unsupported("boolean schema")
+        pad = "    " * depth
+        if depth > _MAX_INDENT:
+            call = self.function(schema)
+            out += [f"{pad}r = {call}({v})", f"{pad}if r == 2:", f"{pad}    return 2"]
+            out += [f"{pad}if r:", f"{pad}    x = 1"]
+            return
+        unknown = {k for k in schema if not k.startswith("x-")} - _ANNOTATIONS - _HANDLED
+        if unknown:
+            raise _Unsupported(f"keywords {sorted(unknown)}")
+        kinds = schema.get("type")
+        if kinds is not None:
+            kinds = [kinds] if isinstance(kinds, str) else kinds
+            if not isinstance(kinds, list) or not kinds or not set(kinds) <= _KINDS:
+                raise _Unsupported(f"type {schema['type']!r}")
+            test = " or ".join(_test(k, v) for k in kinds)
+            out += [f"{pad}if not ({test}):", f"{pad}    return 2"]
+        only = kinds[0] if kinds is not None and len(kinds) == 1 else None
+        if only == "integer":
+            only = "number"  # every integer is a number: the numeric keywords apply
+        for kind, emit in (
+            ("object", self.object_keywords),
+            ("array", self.array_keywords),
+            ("string", self.string_keywords),
+            ("number", self.number_keywords),
+        ):
+            if only is not None and only != kind:
+                continue  # the type check already rejected every other kind
+            body: list[str] = []
+            emit(schema, v, depth + (only is None), body)
+            if not body:
+                continue
+            if only is None:
+                out.append(f"{pad}if {_test(kind, v)}:")
+            out += body
+
+    def object_keywords(self, schema: dict[str, Any], v: str, depth: int, out: list[str]) -> None:
+        pad = "    " * depth
+        required = schema.get("required", [])
+        properties = schema.get("properties", {})
+        additional = schema.get("additionalProperties")
+        if not (
+            isinstance(required, list)
+            and all(isinstance(key, str) for key in required)
+            and isinstance(properties, dict)
+            and (additional is None or isinstance(additional, bool))
+        ):
+            raise _Unsupported("required, properties or additionalProperties")
+        if required:
+            present = " or ".join(f"{key!r} not in {v}" for key in dict.fromkeys(required))
+            out += [f"{pad}if {present}:", f"{pad}    return 2"]
+        if "properties" in schema and additional is not True:
+            known = self.constant(frozenset(properties))
+            if additional is False:
+                out += [f"{pad}if not ({v}.keys() <= {known}):", f"{pad}    return 2"]
+            else:  # new keys are allowed, and noticed
+                out += [f"{pad}if not x and not ({v}.keys() <= {known}):", f"{pad}    x = 1"]
+        elif additional is False:
+            out += [f"{pad}if {v}:", f"{pad}    return 2"]
+        for key, subschema in properties.items():
+            body: list[str] = []
+            w = self.name("v")
+            self.node(subschema, w, depth + 1, body)
+            if not body:
+                continue  # annotations only
+            if key in required:
+                out.append(f"{pad}{w} = {v}[{key!r}]")
+                out += [line[4:] for line in body]
+            else:
+                out += [f"{pad}if {key!r} in {v}:", f"{pad}    {w} = {v}[{key!r}]"]
+                out += body
+
+    def array_keywords(self, schema: dict[str, Any], v: str, depth: int, out: list[str]) -> None:
+        pad = "    " * depth
+        for keyword, op in (("minItems", "<"), ("maxItems", ">")):
+            if keyword in schema:
+                if not _count(schema[keyword]):
+                    raise _Unsupported(keyword)
+                out += [f"{pad}if len({v}) {op} {schema[keyword]!r}:", f"{pad}    return 2"]
+        if "items" in schema:
+            body: list[str] = []
+            w = self.name("v")
+            self.node(schema["items"], w, depth + 1, body)
+            if body:
+                out.append(f"{pad}for {w} in {v}:")
+                out += body
+
+    def string_keywords(self, schema: dict[str, Any], v: str, depth: int, out: list[str]) -> None:
+        pad = "    " * depth
+        for keyword, op in (("minLength", "<"), ("maxLength", ">")):
+            if keyword in schema:
+                if not _count(schema[keyword]):
+                    raise _Unsupported(keyword)
+                out += [f"{pad}if len({v}) {op} {schema[keyword]!r}:", f"{pad}    return 2"]
+
+    def number_keywords(self, schema: dict[str, Any], v: str, depth: int, out: list[str]) -> None:
+        pad = "    " * depth
+        for keyword, op in _BOUNDS.items():
+            if keyword in schema:
+                limit = schema[keyword]
+                if not _number(limit) or limit != limit:
+                    raise _Unsupported(keyword)
+                out += [f"{pad}if {v} {op} {self.constant(limit)}:", f"{pad}    return 2"]
+
+
+# keyword -> the comparison that makes a number fail it
+_BOUNDS = {"minimum": "<", "maximum": ">", "exclusiveMinimum": "<=", "exclusiveMaximum": ">="}
+_HANDLED = frozenset(
+    {
+        "type",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "minItems",
+        "maxItems",
+        "minLength",
+        "maxLength",
+        *_BOUNDS,
+    }
+)
+
+
+def generate(schema: Any) -> tuple[str, dict[str, Any]] | None:
+    """The source of the generated check (its entry point is `check`) and the constants it
+    uses; None when the schema uses a keyword the generator does not translate."""
+    generator = _Generator()
+    try:
+        entry = generator.function(schema)
+    except _Unsupported:
+        return None
+    lines = [line for function in reversed(generator.functions) for line in function]
+    lines.append(f"check = {entry}")
+    return "\n".join(lines) + "\n", generator.constants
+
+
+def compile_check(schema: Any) -> Callable[[Any], int]:
+    """A function answering VALID, VALID_WITH_NEW_FIELDS or INVALID for an instance."""
+    generated = generate(schema)
+    if generated is None:
+        return _fastjsonschema_check(schema)
+    source, constants = generated
+    namespace: dict[str, Any] = {
+        **constants,
+        "_MISSING": _MISSING,
+        "_is_number": _is_number,
+        "_is_integer": _is_integer,
+    }
+    exec(compile(source, f"<schema check {schema.get('$id', '')}>", "exec"), namespace)
+    check: Callable[[Any], int] = namespace["check"]
+    return check
+
+
+_MISSING = object()
+
+
+def _fastjsonschema_check(schema: Any) -> Callable[[Any], int]:
+    """The fallback for keywords the generator does not know: two fastjsonschema validators."""
+    import fastjsonschema
+
+    def compiled(document: Any) -> Callable[[Any], Any]:
+        # fastjsonschema knows drafts 4 to 7; the keywords these schemas use mean the same
+        # in 2020-12. Formats are annotations in 2020-12, so they are not asserted here either.
+        draft7 = {**document, "$schema": "http://json-schema.org/draft-07/schema#"}
+        validate: Callable[[Any], Any] = fastjsonschema.compile(draft7, use_formats=False)
+        return validate
+
+    exact, open_ = compiled(_closed(schema)), compiled(schema)
+
+    def check(instance: Any) -> int:
+        try:
+            exact(instance)
+            return VALID
+        except fastjsonschema.JsonSchemaException:
+            pass
+        try:
+            open_(instance)
+            return VALID_WITH_NEW_FIELDS
+        except fastjsonschema.JsonSchemaException:
+            return INVALID
+
+    return check
 
 
 def read_schema_file(path: Path) -> dict[str, Any]:
@@ -127,24 +412,34 @@ def read_schema_file(path: Path) -> dict[str, Any]:
     return document
 
 
-@cache
-def _load(directory: Path, name: str) -> EventSchema | None:
-    path = directory / f"{name}.json"
-    if not path.is_file():
-        return None
-    prefix = "" if name == ENVELOPE else "detail"
-    return EventSchema(name, read_schema_file(path), prefix)
+# (OPERATA_SCHEMA_DIR as set, name) -> the schema; a lookup per record costs a dict access
+_loaded: dict[tuple[str | None, str], EventSchema | None] = {}
+
+
+def _load(name: str) -> EventSchema | None:
+    key = (os.environ.get(SCHEMA_DIR_ENV), name)
+    try:
+        return _loaded[key]
+    except KeyError:
+        pass
+    path = schema_dir() / f"{name}.json"
+    schema = None
+    if path.is_file():
+        prefix = "" if name == ENVELOPE else "detail"
+        schema = EventSchema(name, read_schema_file(path), prefix)
+    _loaded[key] = schema
+    return schema
 
 
 def for_detail_type(detail_type: str) -> EventSchema | None:
     """The schema for a detail-type, or None when there is none (a type Operata added)."""
     if not detail_type or detail_type == ENVELOPE or "/" in detail_type or "\\" in detail_type:
         return None
-    return _load(schema_dir(), detail_type)
+    return _load(detail_type)
 
 
 def envelope() -> EventSchema:
-    schema = _load(schema_dir(), ENVELOPE)
+    schema = _load(ENVELOPE)
     if schema is None:
         raise FileNotFoundError(f"no {ENVELOPE}.json in {schema_dir()}")
     return schema
@@ -156,4 +451,4 @@ def detail_types() -> list[str]:
 
 def clear_cache() -> None:
     """Forget loaded schemas (after the files changed, e.g. in redrive or tests)."""
-    _load.cache_clear()
+    _loaded.clear()

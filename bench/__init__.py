@@ -1,0 +1,1 @@
+"""`make bench` (python -m bench): how fast and lean the handler is, against its targets."""

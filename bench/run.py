@@ -1,0 +1,361 @@
+"""The four figures of `make bench`, each against its target, as a table and as JSON.
+
+1. per-record cost of the handler over the cost of only decoding the same records
+   (base64 + json.loads), in one process, LOG_FORMAT=json and text, log to /dev/null;
+2. cold start: a fresh interpreter that imports the handler and handles a one-record batch,
+   minus a fresh interpreter that only decodes the same record;
+3. peak RSS of a fresh process handling a 6 MB batch of CallSummary records;
+4. the size of the zip that `sls package` builds.
+
+The machine is shared: each figure is a median over repeated runs, and the per-record figure
+is a ratio of two measurements taken in turn in the same process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.workload import ROOT, call_summary_batch, mixed_batch, payloads
+
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+BASELINE = ROOT / "bench" / "baseline.json"
+MB = 1024 * 1024
+PAYLOAD_LIMIT = 6 * MB  # a Lambda invocation's payload limit
+
+# figure -> (target, unit, what it is); every target is an upper bound
+TARGETS: dict[str, tuple[float, str, str]] = {
+    "per_record_ratio_json": (2.5, "x decode", "per-record cost, LOG_FORMAT=json"),
+    "per_record_ratio_text": (2.5, "x decode", "per-record cost, LOG_FORMAT=text"),
+    "cold_start_overhead_ms": (150.0, "ms", "cold start over decode-only process"),
+    "peak_rss_mb": (128.0, "MB", "peak RSS, 6 MB CallSummary batch"),
+    "zip_mb": (2.0, "MB", "sls package zip"),
+}
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"QUARANTINE_BUCKET", "LOG_LEVEL"}}
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(extra)
+    return env
+
+
+# --- 1. per-record cost --------------------------------------------------------------------
+
+
+def per_record(event: dict[str, Any], log_format: str, repeats: int) -> dict[str, Any]:
+    import handler
+
+    datas = payloads(event)
+    os.environ.pop("QUARANTINE_BUCKET", None)
+    os.environ["LOG_FORMAT"] = log_format
+    devnull = open(os.devnull, "w")  # noqa: SIM115 - closed below
+
+    def run_handler() -> None:
+        saved, sys.stdout = sys.stdout, devnull
+        try:
+            handler.handler(event, None)
+        finally:
+            sys.stdout = saved
+
+    def run_decode() -> None:
+        for data in datas:
+            try:
+                json.loads(base64.b64decode(data))
+            except ValueError:  # the few bad records: rejected by the handler too
+                continue
+
+    def timed(fn: Callable[[], None]) -> float:
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+
+    run_handler()  # a warm container: validators and builders compiled, drift reported
+    run_decode()
+    ratios, handler_us, decode_us = [], [], []
+    for _ in range(repeats):
+        d = timed(run_decode)
+        h = timed(run_handler)
+        ratios.append(h / d)
+        handler_us.append(h / len(datas) * 1e6)
+        decode_us.append(d / len(datas) * 1e6)
+    devnull.close()
+    return {
+        "value": round(statistics.median(ratios), 2),
+        "records": len(datas),
+        "repeats": repeats,
+        "handler_us_per_record": round(statistics.median(handler_us), 1),
+        "decode_us_per_record": round(statistics.median(decode_us), 1),
+        "ratio_min": round(min(ratios), 2),
+        "ratio_max": round(max(ratios), 2),
+    }
+
+
+# --- 2. cold start -------------------------------------------------------------------------
+
+HANDLER_PROCESS = """
+import json, sys, time
+event = json.load(open(sys.argv[1]))
+t0 = time.perf_counter()
+import handler
+t1 = time.perf_counter()
+handler.handler(event, None)
+t2 = time.perf_counter()
+heavy = [m for m in ("jsonschema", "boto3", "fastjsonschema", "marshmallow") if m in sys.modules]
+sys.stderr.write(json.dumps({"import_ms": (t1 - t0) * 1e3, "first_batch_ms": (t2 - t1) * 1e3,
+                             "heavy_modules": heavy}))
+"""
+
+DECODE_PROCESS = """
+import base64, json, sys
+event = json.load(open(sys.argv[1]))
+for record in event["Records"]:
+    json.loads(base64.b64decode(record["kinesis"]["data"]))
+"""
+
+
+def _run(code: str, path: Path, env: dict[str, str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    elapsed = (time.perf_counter() - start) * 1e3
+    if done.returncode != 0:
+        raise RuntimeError(f"child process failed: {done.stderr.strip()[-500:]}")
+    return elapsed, done.stderr
+
+
+def cold_start(tmp: Path, repeats: int) -> dict[str, Any]:
+    path = tmp / "one-record.json"
+    payload = (ROOT / "events" / "source" / "CallSummary.json").read_bytes()
+    from operata.fixtures import kinesis_event
+
+    path.write_text(json.dumps(kinesis_event([payload])))
+    env = _env(LOG_FORMAT="json")
+    _run(HANDLER_PROCESS, path, env)  # warm-up: bytecode caches written, files in page cache
+    _run(DECODE_PROCESS, path, env)
+    handler_ms, decode_ms, overhead, inside = [], [], [], []
+    for _ in range(repeats):
+        h, report = _run(HANDLER_PROCESS, path, env)
+        d, _ = _run(DECODE_PROCESS, path, env)
+        handler_ms.append(h)
+        decode_ms.append(d)
+        overhead.append(h - d)
+        inside.append(json.loads(report.strip().splitlines()[-1]))
+    return {
+        "value": round(statistics.median(overhead), 1),
+        "repeats": repeats,
+        "handler_process_ms": round(statistics.median(handler_ms), 1),
+        "decode_process_ms": round(statistics.median(decode_ms), 1),
+        "import_handler_ms": round(statistics.median(r["import_ms"] for r in inside), 1),
+        "first_batch_ms": round(statistics.median(r["first_batch_ms"] for r in inside), 1),
+        "heavy_modules_loaded": inside[-1]["heavy_modules"],
+    }
+
+
+# --- 3. memory -----------------------------------------------------------------------------
+
+# The child reports its own high-water mark (VmHWM): ru_maxrss as seen by the parent would
+# count the parent's pages too, as the kernel carries the peak over fork and exec.
+PEAK = """
+import resource
+try:
+    with open("/proc/self/status") as status:
+        kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+sys.stderr.write(str(kb))
+"""
+
+MEMORY_PROCESS = (
+    """
+import json, sys
+event = json.load(open(sys.argv[1]))
+import handler
+response = handler.handler(event, None)
+assert not response["batchItemFailures"], response
+del event, response
+"""
+    + PEAK
+)
+
+MEMORY_BASELINE_PROCESS = (
+    """
+import json, sys
+event = json.load(open(sys.argv[1]))
+"""
+    + PEAK
+)
+
+
+def _peak_rss_mb(code: str, path: Path, env: dict[str, str]) -> float:
+    _, report = _run(code, path, env)
+    return int(report.strip().splitlines()[-1]) / 1024
+
+
+def memory(tmp: Path, repeats: int) -> dict[str, Any]:
+    event = call_summary_batch(PAYLOAD_LIMIT)
+    path = tmp / "six-mb.json"
+    text = json.dumps(event)
+    path.write_text(text)
+    env = _env(LOG_FORMAT="json")
+    peaks = [_peak_rss_mb(MEMORY_PROCESS, path, env) for _ in range(repeats)]
+    floor = [_peak_rss_mb(MEMORY_BASELINE_PROCESS, path, env) for _ in range(repeats)]
+    return {
+        "value": round(statistics.median(peaks), 1),
+        "records": len(event["Records"]),
+        "event_bytes": len(text),
+        "event_only_process_mb": round(statistics.median(floor), 1),
+    }
+
+
+# --- 4. package size -----------------------------------------------------------------------
+
+
+def package_size(tmp: Path) -> dict[str, Any]:
+    sls = ROOT / "node_modules" / ".bin" / "sls"
+    if not sls.exists():
+        return {"value": None, "unavailable": "node_modules/.bin/sls is missing (make install)"}
+    out = tmp / "package"
+    env = _env()
+    env["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    command = [str(sls), "package", "--stage", "dev", "--package", str(out)]
+    try:
+        done = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return {"value": None, "unavailable": f"sls package did not finish: {exc}"}
+    zips = sorted(out.glob("*.zip")) if out.is_dir() else []
+    if done.returncode != 0 or not zips:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        return {
+            "value": None,
+            "unavailable": f"sls package failed ({done.returncode}): {' | '.join(tail)}",
+        }
+    size = sum(z.stat().st_size for z in zips)
+    return {"value": round(size / MB, 2), "bytes": size, "zips": [z.name for z in zips]}
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "unavailable"
+    return f"{value:g}{unit}" if unit.startswith("x") else f"{value:g} {unit}"
+
+
+def table(figures: dict[str, dict[str, Any]], baseline: dict[str, Any] | None) -> str:
+    rows = [("figure", "measured", "target", "", "baseline")]
+    for key, (target, unit, label) in TARGETS.items():
+        fig = figures.get(key)
+        if fig is None:
+            continue
+        value = fig["value"]
+        verdict = "n/a" if value is None else ("ok" if value <= target else "MISSED")
+        before = ""
+        if baseline and key in baseline.get("figures", {}):
+            old = baseline["figures"][key]["value"]
+            before = _fmt(old, unit)
+            if old and value is not None:
+                before += f" ({(value - old) / old:+.0%})"
+        rows.append((label, _fmt(value, unit), f"<= {_fmt(target, unit)}", verdict, before))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    for key, fig in figures.items():
+        if fig.get("unavailable"):
+            lines.append(f"{key}: unavailable: {fig['unavailable']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=500, help="records per mixed batch")
+    parser.add_argument("--repeats", type=int, default=15, help="runs per in-process figure")
+    parser.add_argument("--processes", type=int, default=9, help="fresh processes per figure")
+    parser.add_argument("--quick", action="store_true", help="fewer runs, no sls package")
+    parser.add_argument("--no-package", action="store_true", help="skip sls package")
+    parser.add_argument("--save-baseline", action="store_true", help="also write baseline.json")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeats, args.processes, args.no_package = 5, 3, True
+
+    sys.path.insert(0, str(ROOT))
+    figures: dict[str, dict[str, Any]] = {}
+    event = mixed_batch(args.records)
+    for log_format in ("json", "text"):
+        print(f"per-record cost, LOG_FORMAT={log_format} ...", file=sys.stderr)
+        figures[f"per_record_ratio_{log_format}"] = per_record(event, log_format, args.repeats)
+    with tempfile.TemporaryDirectory(prefix="operata-bench-") as name:
+        tmp = Path(name)
+        print("cold start ...", file=sys.stderr)
+        figures["cold_start_overhead_ms"] = cold_start(tmp, args.processes)
+        print("memory ...", file=sys.stderr)
+        figures["peak_rss_mb"] = memory(tmp, max(3, args.processes // 3))
+        if args.no_package:
+            figures["zip_mb"] = {"value": None, "unavailable": "skipped (--no-package/--quick)"}
+        else:
+            print("sls package ...", file=sys.stderr)
+            figures["zip_mb"] = package_size(tmp)
+    for key, fig in figures.items():
+        target = TARGETS[key][0]
+        fig["target"] = target
+        fig["met"] = None if fig["value"] is None else fig["value"] <= target
+
+    result = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "git": _git_head(),
+        },
+        "figures": figures,
+    }
+    baseline = json.loads(BASELINE.read_text()) if BASELINE.is_file() else None
+    print(table(figures, baseline))
+    if baseline:
+        print(f"(baseline: {BASELINE.relative_to(ROOT)}, {baseline.get('measured_at', '?')})")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"figures and details: {RESULTS.relative_to(ROOT)}")
+    if args.save_baseline:
+        BASELINE.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"baseline saved: {BASELINE.relative_to(ROOT)}")
+    return 0
+
+
+def _git_head() -> str:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return done.stdout.strip()
+    except OSError:
+        return ""

@@ -1,0 +1,60 @@
+"""The batches the benchmark feeds the handler, built from the fixtures in events/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from operata.fixtures import kinesis_event
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ROOT / "events" / "source"
+BAD = ROOT / "events" / "bad-records.json"
+
+# Out of every 100 records: mostly CallSummary, then the other published types, one type
+# Operata added (no schema: shown generically) and a few records that are rejected.
+MIX = {
+    "CallSummary.json": 25,
+    "CallSummary-excellent.json": 25,
+    "CallSummary-minimal.json": 10,
+    "InsightsSummary.json": 8,
+    "InsightsSummary-three.json": 6,
+    "InsightsSummary-none.json": 4,
+    "HeadsetSummary.json": 9,
+    "AgentReportedIssue.json": 9,
+    "QueueHealthSummary.json": 1,
+}
+# Indexes in events/bad-records.json: not base64, not JSON, a detail that fails its schema.
+BAD_RECORDS = (1, 3, 5)
+
+
+def mixed_batch(size: int) -> dict[str, Any]:
+    """A Lambda Kinesis event of `size` records in the proportions of MIX and BAD_RECORDS."""
+    cycle: list[bytes] = []
+    for name, count in MIX.items():
+        cycle += [(SOURCES / name).read_bytes()] * count
+    bad = json.loads(BAD.read_text())["Records"]
+    spread = [cycle[i::3] for i in range(3)]  # interleave the types
+    ordered = [payload for part in spread for payload in part]
+    rejected = size // 33
+    event = kinesis_event(ordered[i % len(ordered)] for i in range(size - rejected))
+    for n in range(rejected):
+        event["Records"].insert(n * 33 + 16, dict(bad[BAD_RECORDS[n % len(BAD_RECORDS)]]))
+    return event
+
+
+def call_summary_batch(max_bytes: int) -> dict[str, Any]:
+    """CallSummary records up to `max_bytes` of event JSON (Lambda's payload limit is 6 MB)."""
+    payload = (SOURCES / "CallSummary.json").read_bytes()
+    one = len(json.dumps(kinesis_event([payload])))
+    count = max_bytes // one + 1
+    while True:
+        event = kinesis_event([payload] * count)
+        if len(json.dumps(event)) <= max_bytes:
+            return event
+        count -= max(1, count // 200)
+
+
+def payloads(event: dict[str, Any]) -> list[str]:
+    return [record["kinesis"]["data"] for record in event["Records"]]
