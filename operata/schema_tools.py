@@ -867,6 +867,9 @@ def check_command(directory: Path, out: typing.TextIO | None = None) -> int:
 
 def schemas_command(args: argparse.Namespace) -> int:
     directory = Path(args.schemas_dir) if args.schemas_dir else schemas.schema_dir()
+    if not directory.is_dir():
+        print(f"error: no schemas directory at {directory}", file=sys.stderr)
+        return 2
     if args.verb == "diff":
         return diff_command(args.paths, directory)
     if args.verb == "update":

@@ -175,6 +175,14 @@ def test_unreadable_input_exits_2_naming_the_file(
     assert "CallSummary: described by" in out  # the readable input is still compared
 
 
+def test_a_missing_schemas_dir_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = write(tmp_path / "good.json", source_event("CallSummary"))
+    for argv in (["diff", str(good)], ["update", str(good)], ["check"]):
+        status, _, err = run(capsys, *argv, "--schemas-dir", str(tmp_path / "nowhere"))
+        assert status == 2
+        assert "nowhere" in err
+
+
 def test_an_empty_folder_is_unreadable_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
