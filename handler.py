@@ -11,8 +11,8 @@ from operata.output import Report
 from operata.processor import Quarantine, batch_item_failures, process_batch
 from operata.quarantine import LogQuarantine, S3Quarantine
 
-logging.getLogger("botocore").setLevel(logging.WARNING)
-logging.getLogger("boto3").setLevel(logging.WARNING)
+for _library in ("botocore", "boto3", "urllib3", "s3transfer"):  # quiet whatever LOG_LEVEL says
+    logging.getLogger(_library).setLevel(logging.WARNING)
 
 _quarantines: dict[tuple[str, str], S3Quarantine] = {}  # one S3 client per warm container
 

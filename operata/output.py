@@ -131,7 +131,7 @@ class Report:
     def _drift(self, outcome: Outcome) -> None:
         for field in outcome.new_fields:
             key = (outcome.detail_type, field.path)
-            if key in _drift_reported:
+            if key in _drift_reported or not self._enabled("WARNING"):
                 continue
             _drift_reported.add(key)
             example = json.dumps(field.example, ensure_ascii=False, default=str)
