@@ -26,7 +26,7 @@ import boto3
 import pytest
 
 from tests.localaws import DUMMY_CREDENTIALS, REGION
-from tests.test_package import SERVICE, run_sls, sls_env
+from tests.test_package import SERVICE, run_sls, service_copy, sls_env
 
 pytestmark = pytest.mark.deploy
 
@@ -67,9 +67,10 @@ def deployed(aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     env = sls_env(**DUMMY_CREDENTIALS, AWS_ENDPOINT_URL=aws_endpoint)
     args = ["--stage", STAGE, f"--param=partnerEventBusName={BUS}"]
     args.append(f"--param=alarmTopicArn={topic_arn}")
+    service = service_copy(tmp_path_factory.mktemp("deploy-service"))
     package = tmp_path_factory.mktemp("deploy-package")
-    run_sls("package", *args, "--package", str(package), env=env)
-    run_sls("deploy", *args, "--package", str(package), env=env, timeout=900)
+    run_sls("package", *args, "--package", str(package), env=env, cwd=service)
+    run_sls("deploy", *args, "--package", str(package), env=env, cwd=service, timeout=900)
 
     cloudformation = boto3.client("cloudformation", endpoint_url=aws_endpoint, region_name=REGION)
     body = cloudformation.get_template(StackName=STACK)["TemplateBody"]
@@ -78,7 +79,7 @@ def deployed(aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     physical = {s["LogicalResourceId"]: s["PhysicalResourceId"] for s in summaries}
     yield Deployed(aws_endpoint, template, physical, topic_arn, package / f"{SERVICE}.zip")
 
-    run_sls("remove", *args, env=env, timeout=900)
+    run_sls("remove", *args, env=env, cwd=service, timeout=900)
     stacks = cloudformation.list_stacks()["StackSummaries"]
     assert {s["StackStatus"] for s in stacks if s["StackName"] == STACK} <= {"DELETE_COMPLETE"}
 

@@ -14,6 +14,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -47,10 +48,30 @@ def sls_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def run_sls(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> str:
+def service_copy(dest: Path) -> Path:
+    """A copy of the working tree to run `sls package`/`deploy` in. osls builds in
+    `<service>/.serverless` (and the requirements plugin in `.serverless/requirements`) before
+    moving the result to `--package`: two runs in one directory break each other, and other
+    people and tests run sls here too. Everything is copied, tests and fixtures included, so
+    that `package.patterns` has all of it to exclude; the installed trees are linked."""
+    skip = {".git", ".serverless", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis"}
+    for entry in ROOT.iterdir():
+        target = dest / entry.name
+        if entry.name in {"node_modules", ".venv"}:
+            target.symlink_to(entry)
+        elif entry.is_dir() and entry.name not in skip:
+            shutil.copytree(entry, target, symlinks=True)
+        elif entry.is_file():
+            shutil.copy2(entry, target)
+    return dest
+
+
+def run_sls(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT, timeout: float = 600
+) -> str:
     proc = subprocess.run(
         [str(SLS), *args],
-        cwd=ROOT,
+        cwd=cwd,
         env=env or sls_env(),
         capture_output=True,
         text=True,
@@ -109,9 +130,10 @@ def _evaluate(node: Any, template: dict[str, Any]) -> Any:
 
 
 def _package(tmp_path_factory: pytest.TempPathFactory, stage: str, **cli: str) -> Package:
+    service = service_copy(tmp_path_factory.mktemp(f"service-{stage}"))
     out = tmp_path_factory.mktemp(f"package-{stage}")
     params = [f"--param={k}={v}" for k, v in cli.items()]
-    run_sls("package", "--stage", stage, *params, "--package", str(out))
+    run_sls("package", "--stage", stage, *params, "--package", str(out), cwd=service)
     template = json.loads((out / "cloudformation-template-update-stack.json").read_text())
     return Package(stage, stage_params(stage, **cli), template, out / f"{SERVICE}.zip")
 
