@@ -47,15 +47,15 @@ def kinesis_event(
     return {"Records": records}
 
 
-def partition_key(payload: bytes, index: int) -> str:
-    """The EventBridge rule's partition key: the event id, when the payload has one."""
+def partition_key(payload: bytes, fallback: str) -> str:
+    """The EventBridge rule's partition key: the event's id, when the payload is an event."""
     try:
         event = json.loads(payload)
-        if isinstance(event, dict) and isinstance(event.get("id"), str):
-            return str(event["id"])
-    except ValueError:
-        pass
-    return f"pk-{index}"
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deeply
+        return fallback
+    if isinstance(event, dict) and isinstance(event.get("id"), str) and event["id"]:
+        return str(event["id"])
+    return fallback
 
 
 def kinesis_event_command(args: argparse.Namespace) -> int:
@@ -70,7 +70,7 @@ def kinesis_event_command(args: argparse.Namespace) -> int:
         payloads,
         stream_arn=args.stream_arn,
         shard=args.shard,
-        partition_keys=[partition_key(p, i) for i, p in enumerate(payloads)],
+        partition_keys=[partition_key(p, f"pk-{i}") for i, p in enumerate(payloads)],
     )
     text = json.dumps(event, indent=2) + "\n"
     if args.output:

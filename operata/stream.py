@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from operata.fixtures import partition_key
+
 MAX_RECORD_BYTES = 1024 * 1024  # Kinesis: data + partition key, in bytes
 LOCAL_ROLE = "arn:aws:iam::123456789012:role/operata-local-consumer"
 
@@ -39,17 +41,6 @@ def _client(service: str, endpoint_url: str | None) -> Any:
 
 
 # --- publish ------------------------------------------------------------------------------
-
-
-def partition_key(payload: bytes, fallback: str) -> str:
-    """The EventBridge rule's partition key: the event's id, when the payload is an event."""
-    try:
-        event = json.loads(payload)
-    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deeply
-        return fallback
-    if isinstance(event, dict) and isinstance(event.get("id"), str) and event["id"]:
-        return str(event["id"])
-    return fallback
 
 
 @dataclass(frozen=True)

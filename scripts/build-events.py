@@ -70,7 +70,7 @@ def write(name: str, event: dict[str, object]) -> None:
 
 
 def keyed(payloads: list[bytes]) -> list[str]:
-    return [partition_key(p, i) for i, p in enumerate(payloads)]
+    return [partition_key(p, f"pk-{i}") for i, p in enumerate(payloads)]
 
 
 def main() -> None:
