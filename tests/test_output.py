@@ -1,0 +1,264 @@
+"""The log: JSON lines for Logs Insights (and the README's queries against them), log levels,
+and the settings read from the environment.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import handler
+from operata import output
+from operata.config import Settings
+from operata.kinesis import KinesisRecord
+from operata.output import Report
+from operata.processor import process_batch
+from operata.quarantine import LogQuarantine
+from tests.helpers import EVENTS, ROOT, encode, records_of, run_batch, source_event
+
+
+@pytest.fixture(autouse=True)
+def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(output, "_drift_reported", set())
+    yield
+
+
+def run_event_file(name: str, settings: Settings) -> str:
+    event = json.loads((EVENTS / f"{name}.json").read_text())
+    records = [KinesisRecord.from_lambda(r) for r in event["Records"]]
+    out = io.StringIO()
+    report = Report(settings, out)
+    report.finish(process_batch(records, quarantine=LogQuarantine(report), reporter=report))
+    return out.getvalue()
+
+
+def fixture_lines(**settings: Any) -> list[dict[str, Any]]:
+    """Every JSON line written for the fixtures (events/*.json), one batch per file."""
+    lines = []
+    for path in sorted(EVENTS.glob("*.json")):
+        text = run_event_file(path.stem, Settings(log_format="json", **settings))
+        lines += [json.loads(line) for line in text.splitlines()]
+    return lines
+
+
+def record_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [line for line in lines if "outcome" in line]
+
+
+# --- JSON lines ------------------------------------------------------------------------------
+
+BASE_KEYS = {"level", "outcome", "detailType", "eventId", "sequenceNumber", "partitionKey"}
+KEYS_BY_TYPE = {
+    "CallSummary": {
+        "queue",
+        "agent",
+        "direction",
+        "durationSec",
+        "mos",
+        "mosRating",
+        "packetLossInboundPct",
+        "packetLossInboundRating",
+        "packetLossOutboundPct",
+        "packetLossOutboundRating",
+        "overallQuality",
+    },
+    "InsightsSummary": {"insightCount", "insightTags"},
+    "AgentReportedIssue": {"category", "severity", "agent"},
+    "HeadsetSummary": {"headsetModel", "txSpeechPct", "rxSpeechPct", "silencePct", "crossTalkPct"},
+}
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "INFO"])
+def test_every_line_is_json_and_every_record_line_has_the_keys(level: str) -> None:
+    lines = fixture_lines(log_level=level)  # json.loads on every line, or this fails
+    records = record_lines(lines)
+    assert records
+    seen_types = set()
+    for line in records:
+        assert line.keys() >= BASE_KEYS, line
+        if line["outcome"] == "processed" and line["detailType"] in KEYS_BY_TYPE:
+            seen_types.add(line["detailType"])
+            assert KEYS_BY_TYPE[line["detailType"]] <= line.keys(), line
+    assert seen_types == set(KEYS_BY_TYPE)
+
+
+def test_one_line_per_record() -> None:
+    for name in ["mixed-batch", "bad-records"]:
+        event = json.loads((EVENTS / f"{name}.json").read_text())
+        text = run_event_file(name, Settings(log_format="json"))
+        records = record_lines([json.loads(line) for line in text.splitlines()])
+        assert [r["sequenceNumber"] for r in records] == [
+            r["kinesis"]["sequenceNumber"] for r in event["Records"]
+        ]
+
+
+def test_call_summary_line_values() -> None:
+    line = next(r for r in record_lines(fixture_lines()) if r["eventId"].startswith("530848f3"))
+    assert line["queue"] == "Operata Prod Default Queue"
+    assert (line["agent"], line["direction"]) == ("andy", "Inbound")
+    assert (line["mos"], line["mosRating"]) == (4.25, "Good")
+    assert (line["packetLossInboundPct"], line["packetLossInboundRating"]) == (1.85, "Noticeable")
+    assert line["overallQuality"] == "Issues detected"
+    assert line["partitionKey"] == line["eventId"]
+
+
+def test_rejected_line_carries_reason_and_rule() -> None:
+    rejected = [r for r in record_lines(fixture_lines()) if r["outcome"] == "rejected"]
+    assert {r["reason"] for r in rejected} >= {"not_base64", "schema_invalid", "not_json"}
+    schema = next(r for r in rejected if r["reason"] == "schema_invalid")
+    assert schema["error"]["path"] == "detail.webRTCSession.metrics.mos.avg"
+    assert schema["level"] == "ERROR"
+
+
+# --- the README's Logs Insights queries ------------------------------------------------------
+
+KEYWORDS = {
+    "fields", "filter", "stats", "sort", "by", "as", "and", "or", "not", "desc", "asc",
+    "limit", "unnest", "into", "display", "like", "in", "parse", "dedup",
+}  # fmt: skip
+
+
+def readme_queries() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Logs Insights queries\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```\n(.*?)```", section, re.DOTALL)
+
+
+def query_fields(query: str) -> tuple[set[str], list[tuple[str, str]]]:
+    """The log fields a query names, and its `field = "value"` comparisons."""
+    comparisons = re.findall(r'([A-Za-z_][\w.]*)\s*=\s*"([^"]*)"', query)
+    bare = re.sub(r'"[^"]*"', '""', query)
+    aliases = set(re.findall(r"\b(?:as|into)\s+([A-Za-z_]\w*)", bare))
+    fields = set()
+    for match in re.finditer(r"(?<![@\w.])([A-Za-z_][\w.]*)(\s*\()?", bare):
+        name, call = match.group(1), match.group(2)
+        if call or name in KEYWORDS or name in aliases:
+            continue
+        root, _, rest = name.partition(".")
+        fields.add(rest if root in aliases and rest else name)
+    return fields, comparisons
+
+
+def test_readme_has_the_three_queries() -> None:
+    queries = readme_queries()
+    assert len(queries) == 3
+    text = " ".join(queries)
+    assert "overallQuality" in text and "insightTags" in text and "category" in text
+
+
+@pytest.mark.parametrize("query", readme_queries())
+def test_readme_query_fields_exist_in_the_json_lines(query: str) -> None:
+    lines = fixture_lines()
+    fields, comparisons = query_fields(query)
+    assert fields
+    detail_types = {value for field, value in comparisons if field == "detailType"}
+    relevant = [
+        line for line in lines if not detail_types or line.get("detailType") in detail_types
+    ]
+    assert relevant, detail_types
+    keys = set().union(*(line.keys() for line in relevant))
+    assert fields <= keys, fields - keys
+    for field, value in comparisons:  # the values filtered on are ones the lines hold
+        assert any(line.get(field) == value for line in relevant), (field, value)
+
+
+def test_query_fields_parser() -> None:
+    fields, comparisons = query_fields(
+        'filter detailType = "X" | fields jsonParse(@message) as js '
+        "| unnest js.insightTags into tag | stats count(*) as n, avg(mos) by tag, queue"
+    )
+    assert fields == {"detailType", "insightTags", "mos", "queue"}
+    assert comparisons == [("detailType", "X")]
+
+
+# --- log levels ------------------------------------------------------------------------------
+
+
+def levels_of(text: str) -> list[str]:
+    return [json.loads(line).get("level", "METRICS") for line in text.splitlines()]
+
+
+def drifting_batch() -> list[KinesisRecord]:
+    event = source_event("CallSummary")
+    event["detail"]["contact"]["newThing"] = 1
+    return records_of(encode(event), b"{", encode(source_event("HeadsetSummary")))
+
+
+def test_debug_adds_the_decoded_envelope() -> None:
+    _, text = run_batch(drifting_batch(), Settings(log_format="json", log_level="DEBUG"))
+    envelopes = [json.loads(x) for x in text.splitlines() if '"message": "envelope"' in x]
+    assert [e["envelope"]["detail-type"] for e in envelopes] == ["CallSummary", "HeadsetSummary"]
+    assert envelopes[0]["level"] == "DEBUG"
+    assert envelopes[0]["envelope"]["detail"]["contact"]["newThing"] == 1
+    _, text = run_batch(drifting_batch(), Settings(log_format="text", log_level="DEBUG"))
+    assert sum(line.startswith("DEBUG envelope {") for line in text.splitlines()) == 2
+
+
+@pytest.mark.parametrize(
+    ("level", "expected"),
+    [
+        ("DEBUG", ["DEBUG", "WARNING", "INFO", "ERROR", "ERROR", "DEBUG", "INFO"]),
+        ("INFO", ["WARNING", "INFO", "ERROR", "ERROR", "INFO"]),
+        ("WARNING", ["WARNING", "ERROR", "ERROR"]),
+        ("ERROR", ["ERROR", "ERROR"]),
+    ],
+)
+def test_log_level_filters_lines_but_never_metrics(level: str, expected: list[str]) -> None:
+    _, text = run_batch(drifting_batch(), Settings(log_format="json", log_level=level))
+    got = levels_of(text)
+    assert [x for x in got if x != "METRICS"] == expected
+    assert got[-1] == "METRICS"
+
+
+def test_library_loggers_stay_at_warning() -> None:
+    logging.getLogger().setLevel(logging.DEBUG)
+    try:
+        for name in ["botocore", "boto3", "urllib3", "s3transfer"]:
+            assert logging.getLogger(name).getEffectiveLevel() == logging.WARNING, name
+    finally:
+        logging.getLogger().setLevel(logging.WARNING)
+    assert handler  # imported for its logger settings
+
+
+# --- settings from the environment -----------------------------------------------------------
+
+
+def test_settings_defaults_are_a_local_run() -> None:
+    s = Settings.from_env({})
+    assert (s.stage, s.log_format, s.log_level, s.redact_pii) == ("local", "text", "INFO", False)
+    assert s.metrics_namespace == "Operata/EventProcessor"
+
+
+def test_redaction_is_on_unless_the_stage_is_local() -> None:
+    assert Settings.from_env({"STAGE": "dev"}).redact_pii is True
+    assert Settings.from_env({"STAGE": "prod", "REDACT_PII": ""}).redact_pii is True
+    assert Settings.from_env({"STAGE": "prod", "REDACT_PII": "false"}).redact_pii is False
+    assert Settings.from_env({"STAGE": "local", "REDACT_PII": "true"}).redact_pii is True
+
+
+def test_settings_as_serverless_yml_sets_them_per_stage() -> None:
+    prod = {"STAGE": "prod", "LOG_FORMAT": "json", "LOG_LEVEL": "INFO", "REDACT_PII": "true"}
+    s = Settings.from_env({**prod, "METRICS_NAMESPACE": "Acme/Operata"})
+    assert (s.log_format, s.log_level, s.redact_pii) == ("json", "INFO", True)
+    assert s.metrics_namespace == "Acme/Operata"
+    assert Settings.from_env({"LOG_LEVEL": "debug"}).log_level == "DEBUG"
+    assert Settings.from_env({"LOG_LEVEL": "warn"}).log_level == "WARNING"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"REDACT_PII": "maybe"}, "REDACT_PII"),
+    ],
+)
+def test_invalid_settings_name_the_variable(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ValueError, match=named):
+        Settings.from_env(env)
