@@ -117,7 +117,11 @@ def _compile(model: type) -> Callable[[dict[str, Any]], Any]:
         args.append((f.name, value))
     # Positional arguments when every field goes to __init__ in order (cheaper than keywords).
     positional = all(f.init for f in fields)
-    call = ", ".join(value if positional else f"{name}={value}" for name, value in args)
+    call = ", ".join(
+        value if positional else f"{f.name}={value}"
+        for f, (_, value) in zip(fields, args, strict=True)
+        if f.init  # from_dict leaves init=False fields to their defaults too
+    )
     source = f"def _build(d):\n    return _model({call})\n"
     exec(source, ns)
     builder: Callable[[dict[str, Any]], Any] = ns["_build"]

@@ -1,0 +1,330 @@
+"""The hot path's validator (schemas.compile_check) gives jsonschema's verdict, every time.
+
+jsonschema (Draft 2020-12) is the reference. For every schema in schemas/ (the envelope too),
+on the fixtures and on hypothesis-generated mutations of them (type changes, removed required
+fields, out-of-range values, extra fields, integer-valued floats, booleans for numbers, nulls),
+the generated check must accept exactly what jsonschema accepts, and must report new fields
+exactly when jsonschema rejects the closed variant of the schema (additionalProperties: false
+wherever properties are listed). Random schemas made of the keywords the generator translates
+are compared too, and a schema with a keyword it does not translate goes to fastjsonschema.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from operata import schemas
+from operata.schemas import INVALID, VALID, VALID_WITH_NEW_FIELDS, compile_check, generate
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_NAMES = ["envelope", *schemas.detail_types()]
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _event_files() -> list[Path]:
+    files = sorted((ROOT / "events" / "source").glob("*.json"))
+    samples = ROOT.parent / "shared" / "operata-samples"
+    return files + (sorted(samples.glob("*.json")) if samples.is_dir() else [])
+
+
+def _fixtures(name: str) -> list[Any]:
+    """Instances for a schema: whole events for the envelope, their details for a type."""
+    found = []
+    for path in _event_files():
+        event = json.loads(path.read_text())
+        if name == "envelope":
+            found.append(event)
+        elif event.get("detail-type") == name:
+            found.append(event["detail"])
+    return found
+
+
+def _document(name: str) -> dict[str, Any]:
+    schema = schemas.envelope() if name == "envelope" else schemas.for_detail_type(name)
+    assert schema is not None
+    return schema.document
+
+
+_compiled: dict[str, tuple[Any, Any, Any]] = {}
+
+
+def _validators(document: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """(the generated check, jsonschema's validator, jsonschema's for the closed variant)."""
+    key = json.dumps(document, sort_keys=True)
+    if key not in _compiled:
+        _compiled[key] = (
+            compile_check(document),
+            Draft202012Validator(document),
+            Draft202012Validator(schemas._closed(document)),
+        )
+    return _compiled[key]
+
+
+def assert_agrees(document: dict[str, Any], instance: Any) -> int:
+    """The generated check's verdict, after comparing it with jsonschema's."""
+    check, reference, closed = _validators(document)
+    verdict = check(instance)
+    valid = reference.is_valid(instance)
+    assert (verdict != INVALID) == valid, (verdict, instance)
+    if valid:
+        closed_valid = closed.is_valid(instance)
+        assert verdict == (VALID if closed_valid else VALID_WITH_NEW_FIELDS), instance
+    return verdict
+
+
+# --- mutations of the fixtures ---------------------------------------------------------------
+
+ODD_VALUES = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    3,
+    3.0,
+    -3.0,
+    2.5,
+    -0.001,
+    1e300,
+    -1e300,
+    10**30,
+    "",
+    "x",
+    "3",
+    [],
+    [1, "a"],
+    {},
+    {"unexpected": 1},
+]
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*prefix, index))
+    return found
+
+
+def _get(value: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        value = value[part]
+    return value
+
+
+def _numeric_variants(value: Any) -> list[Any]:
+    """Edge values for a number: integer-valued floats, booleans, out of range, negative."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return []
+    return [
+        float(value),
+        int(value),
+        value + 0.5,
+        -value - 1,
+        value * 1000 + 101,
+        True,
+        False,
+        None,
+        str(value),
+        -0.0,
+        101,
+        100.0,
+        100.5,
+    ]
+
+
+@st.composite
+def mutated(draw: st.DrawFn, base: Any) -> Any:
+    instance = copy.deepcopy(base)
+    for _ in range(draw(st.integers(1, 3))):
+        paths = _paths(instance)
+        path = draw(st.sampled_from(paths))
+        if not path:
+            if draw(st.booleans()):
+                return copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))
+            continue
+        parent, last = _get(instance, path[:-1]), path[-1]
+        current = parent[last]
+        action = draw(st.sampled_from(["remove", "replace", "numeric", "extra", "string"]))
+        if action == "remove":
+            del parent[last]  # a removed required field, or a missing optional one
+        elif action == "numeric" and _numeric_variants(current):
+            parent[last] = draw(st.sampled_from(_numeric_variants(current)))
+        elif action == "extra" and isinstance(current, dict):
+            key = draw(st.sampled_from(["newField", "x", "", "id", "avg"]))
+            current[key] = copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))
+        elif action == "string" and isinstance(current, str):
+            parent[last] = draw(st.sampled_from(["", "a", current + "é", current[:1]]))
+        else:
+            parent[last] = copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))
+    return instance
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_every_fixture_is_checked_as_jsonschema_checks_it(name: str) -> None:
+    fixtures = _fixtures(name)
+    assert fixtures, f"no fixture for {name}"
+    for instance in fixtures:
+        assert assert_agrees(_document(name), instance) != INVALID
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_the_generator_translates_every_schema_in_schemas(name: str) -> None:
+    # Otherwise the fastjsonschema fallback runs: correct, but slower. Say so here.
+    assert generate(_document(name)) is not None
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+@SETTINGS
+@given(data=st.data())
+def test_mutated_fixtures_get_the_reference_verdict(name: str, data: st.DataObject) -> None:
+    base = data.draw(st.sampled_from(_fixtures(name)))
+    assert_agrees(_document(name), data.draw(mutated(base)))
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_each_field_removed_or_retyped_alone(name: str) -> None:
+    """Exhaustive over the paths of every fixture: each mutation on its own."""
+    document = _document(name)
+    for base in _fixtures(name):
+        for path in _paths(base)[1:]:
+            parent_path, last = path[:-1], path[-1]
+            removed = copy.deepcopy(base)
+            del _get(removed, parent_path)[last]
+            assert_agrees(document, removed)
+            value = _get(base, path)
+            for odd in [*ODD_VALUES, *_numeric_variants(value)]:
+                changed = copy.deepcopy(base)
+                _get(changed, parent_path)[last] = odd
+                assert_agrees(document, changed)
+
+
+# --- random schemas of the translated keywords -------------------------------------------------
+
+KINDS = ["object", "array", "string", "number", "integer", "boolean", "null"]
+NUMBERS = st.one_of(
+    st.integers(-3, 3), st.sampled_from([0.0, 0.5, -1.5, 2.0, 1e308, 10**20]), st.booleans()
+)
+
+
+def _schemas() -> st.SearchStrategy[dict[str, Any]]:
+    leaf_keywords: dict[str, st.SearchStrategy[Any]] = {
+        "type": st.one_of(
+            st.sampled_from(KINDS), st.lists(st.sampled_from(KINDS), min_size=1, max_size=3)
+        ),
+        "minimum": st.integers(-2, 2) | st.sampled_from([0.5, -0.5]),
+        "maximum": st.integers(-2, 2) | st.sampled_from([1.5, 100.0]),
+        "exclusiveMinimum": st.integers(-2, 2),
+        "exclusiveMaximum": st.integers(-2, 2) | st.just(2.5),
+        "minLength": st.integers(0, 3),
+        "maxLength": st.integers(0, 3),
+        "minItems": st.integers(0, 2),
+        "maxItems": st.integers(0, 2),
+        "description": st.just("annotation"),
+        "format": st.just("date-time"),
+        "x-model": st.just(False),
+    }
+    leaf = st.fixed_dictionaries({}, optional=leaf_keywords)
+
+    def extend(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[Any]:
+        return st.fixed_dictionaries(
+            {},
+            optional={
+                **leaf_keywords,
+                "properties": st.dictionaries(st.sampled_from("abcd"), children, max_size=3),
+                "required": st.lists(st.sampled_from("abce"), max_size=3, unique=True),
+                "additionalProperties": st.booleans(),
+                "items": children,
+            },
+        )
+
+    return st.recursive(leaf, extend, max_leaves=8)
+
+
+def _instances() -> st.SearchStrategy[Any]:
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        NUMBERS,
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=4),
+    )
+    return st.recursive(
+        scalars,
+        lambda children: st.one_of(
+            st.lists(children, max_size=3),
+            st.dictionaries(st.sampled_from("abcde"), children, max_size=4),
+        ),
+        max_leaves=10,
+    )
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(schema=_schemas(), instances=st.lists(_instances(), min_size=1, max_size=5))
+def test_random_schemas_of_the_translated_keywords(schema: Any, instances: list[Any]) -> None:
+    assert generate(schema) is not None
+    for instance in instances:
+        assert_agrees(schema, instance)
+
+
+def test_deeply_nested_schemas_are_split_into_functions() -> None:
+    schema: dict[str, Any] = {"type": "integer", "minimum": 0}
+    instance: Any = 1
+    for _ in range(60):
+        schema = {"type": "object", "properties": {"a": schema}, "required": ["a"]}
+        instance = {"a": instance}
+    assert assert_agrees(schema, instance) == VALID
+    bad = copy.deepcopy(instance)
+    inner = bad
+    for _ in range(59):
+        inner = inner["a"]
+    inner["a"] = -1
+    assert assert_agrees(schema, bad) == INVALID
+    inner["a"] = 2.0
+    inner["b"] = 1
+    assert assert_agrees(schema, bad) == VALID_WITH_NEW_FIELDS
+
+
+@pytest.mark.parametrize(
+    ("schema", "good", "bad"),
+    [
+        ({"enum": ["a", 1]}, "a", "b"),
+        (
+            {"type": "object", "patternProperties": {"^x": {"type": "string"}}},
+            {"xa": "s"},
+            {"xa": 1},
+        ),
+        ({"$defs": {"n": {"type": "number"}}, "$ref": "#/$defs/n"}, 1.5, "1.5"),
+        ({"type": "array", "items": False}, [], [1]),
+    ],
+)
+def test_other_keywords_fall_back_to_fastjsonschema(schema: Any, good: Any, bad: Any) -> None:
+    assert generate(schema) is None
+    assert assert_agrees(schema, good) != INVALID
+    assert assert_agrees(schema, bad) == INVALID
+
+
+def test_the_event_schema_explains_with_jsonschema() -> None:
+    schema = schemas.for_detail_type("CallSummary")
+    assert schema is not None
+    detail = copy.deepcopy(_fixtures("CallSummary")[0])
+    assert schema.check(detail) == (None, False)
+    detail["newField"] = 1
+    assert schema.check(detail) == (None, True)
+    detail["contact"]["id"]["current"] = ""
+    violation, new_fields = schema.check(detail)
+    assert violation is not None and not new_fields
+    assert violation.rule == "minLength"
+    assert violation.path == "detail.contact.id.current"
