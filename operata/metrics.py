@@ -2,9 +2,10 @@
 
 Design (what a CloudWatch user expects: one metric name per quantity, sliced by dimensions):
 
-- The batch document (the last line of a batch's log), dimensions (Service, Stage): Records, RecordsProcessed, RecordsSkipped,
-  RecordsRejected, RecordsFailed (zeros included, so alarms see 0 rather than missing data),
-  SchemaDriftFields, CallsQualityExcellent / Good / Issues / Unknown, and MOS.
+- The batch document (the last line of a batch's log), dimensions (Service, Stage): Records,
+  RecordsProcessed, RecordsSkipped, RecordsRejected, RecordsFailed (zeros included, so alarms
+  see 0 rather than missing data), SchemaDriftFields, CallsQualityExcellent / Good / Issues /
+  Unknown, and MOS.
 - One document per detail-type present in the batch, dimensions (Service, Stage, DetailType):
   Records, RecordsProcessed, RecordsRejected, SchemaDriftFields. A dimension rather than a
   metric name per type (Events.CallSummary, ...) so that one metric can be graphed, searched
