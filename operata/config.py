@@ -45,7 +45,7 @@ class Settings:
     quarantine_bucket: str = ""  # empty: rejected records are written to the log instead
     quarantine_prefix: str = "quarantine/"
     metrics_namespace: str = "Operata/EventProcessor"
-    service_name: str = "operata-event-processor"
+    service_name: str = "operata-kinesis-processor"
     deadline_margin_ms: int = 3000
 
     @classmethod

@@ -87,20 +87,20 @@ class Report:
     # --- rendering -------------------------------------------------------------------
 
     def _text_block(self, outcome: Outcome) -> str:
+        """The report block, after one line that traces it to its record."""
         assert outcome.envelope is not None
+        trace = f"PROCESSED {_where(outcome)} event_id={outcome.event_id}"
         if outcome.event_type is None:
-            return report_block(
+            block = report_block(
                 outcome.envelope, outcome.detail_type, render_unknown(outcome.detail)
             )
-        body = outcome.event_type.render(outcome.detail)
-        return report_block(outcome.envelope, outcome.event_type.title, body)
+        else:
+            body = outcome.event_type.render(outcome.detail)
+            block = report_block(outcome.envelope, outcome.event_type.title, body)
+        return f"{trace}\n{block}"
 
     def _text_line(self, outcome: Outcome) -> str:
-        r = outcome.record
-        where = (
-            f"seq={r.sequence_number or '?'} shard={r.shard_id or '?'} "
-            f"partition_key={r.partition_key or '?'}"
-        )
+        where = _where(outcome)
         if outcome.status is Status.SKIPPED:
             return f"SKIPPED {where} source={outcome.source}: not an Operata event"
         label = outcome.status.value.upper()
@@ -186,3 +186,11 @@ def _redacted_data(data: str, redact: Callable[[str], str]) -> dict[str, Any]:
         "dataEncoding": "text-redacted",  # not the record: PII masked, bytes not kept
         "redacted": True,
     }
+
+
+def _where(outcome: Outcome) -> str:
+    r = outcome.record
+    return (
+        f"seq={r.sequence_number or '?'} shard={r.shard_id or '?'} "
+        f"partition_key={r.partition_key or '?'}"
+    )

@@ -19,7 +19,9 @@ NAMES = sorted(p.stem for p in SOURCES.glob("*.json"))
 def rendered(name: str) -> str:
     outcomes, text = run_batch(records_of(encode(source_event(name))), Settings(log_format="text"))
     assert [o.status for o in outcomes] == [Status.PROCESSED]
-    return text.split("\n{")[0]  # the EMF document follows the block
+    trace, block = text.split("\n{")[0].split("\n", 1)  # the EMF documents follow the block
+    assert trace.startswith("PROCESSED seq=") and " event_id=" in trace
+    return block
 
 
 def test_every_source_fixture_has_an_expected_rendering() -> None:

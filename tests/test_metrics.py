@@ -188,7 +188,7 @@ def test_every_document_is_valid_emf_and_the_counts_add_up(name: str) -> None:
 def test_mixed_batch_metrics() -> None:
     _, docs = handler_event_docs("mixed-batch")
     batch = docs[-1]
-    assert batch["Service"] == "operata-event-processor" and batch["Stage"] == "dev"
+    assert batch["Service"] == "operata-kinesis-processor" and batch["Stage"] == "dev"
     assert batch["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Operata/EventProcessor"
     assert {d["DetailType"]: d["RecordsProcessed"] for d in docs if "DetailType" in d} == {
         "CallSummary": 3,
