@@ -328,3 +328,17 @@ def test_the_event_schema_explains_with_jsonschema() -> None:
     assert violation is not None and not new_fields
     assert violation.rule == "minLength"
     assert violation.path == "detail.contact.id.current"
+
+
+def test_import_handler_loads_neither_jsonschema_nor_boto3_nor_fastjsonschema() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, handler; "
+        "print(sorted(m for m in ('jsonschema', 'boto3', 'fastjsonschema') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
