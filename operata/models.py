@@ -30,6 +30,8 @@ class Model(DataClassJsonMixin):
 
 @dataclass
 class Stats(Model):
+    """Minimum, maximum and average of a metric over the call."""
+
     min: float | None = None
     max: float | None = None
     avg: float | None = None
@@ -37,12 +39,16 @@ class Stats(Model):
 
 @dataclass
 class AccountProperties(Model):
+    """The Operata group (tenant) the event belongs to."""
+
     operata_group_name: str | None = None
     operata_group_id: str | None = None
 
 
 @dataclass
 class ContactId(Model):
+    """Amazon Connect contact ids: this contact and its transfer neighbours."""
+
     current: str
     previous: str | None = None
     next: str | None = None
@@ -50,6 +56,8 @@ class ContactId(Model):
 
 @dataclass
 class Browser(Model):
+    """The agent's browser."""
+
     name: str | None = None
     version: str | None = None
 
@@ -59,12 +67,16 @@ class Browser(Model):
 
 @dataclass
 class ContactEvents(Model):
+    """When the contact was queued and connected to the agent (ISO 8601)."""
+
     connecting_to_agent: str | None = None
     enqueued: str | None = None
 
 
 @dataclass
 class CallContact(Model):
+    """The Amazon Connect contact of a call."""
+
     id: ContactId
     direction: str | None = None
     events: ContactEvents | None = None
@@ -75,6 +87,8 @@ class CallContact(Model):
 
 @dataclass
 class InboundAudio(Model):
+    """Audio received by the agent's softphone."""
+
     packets_received: float | None = None
     packets_lost: float | None = None
     packets_lost_percentage: float | None = None
@@ -85,6 +99,8 @@ class InboundAudio(Model):
 
 @dataclass
 class OutboundAudio(Model):
+    """Audio sent by the agent's softphone."""
+
     packets_sent: float | None = None
     packets_lost: float | None = None
     packets_lost_percentage: float | None = None
@@ -95,6 +111,8 @@ class OutboundAudio(Model):
 
 @dataclass
 class CallMetrics(Model):
+    """WebRTC audio quality over the call: loss, jitter, round trip, MOS."""
+
     inbound: InboundAudio | None = None
     outbound: OutboundAudio | None = None
     rtt: Stats | None = None
@@ -104,6 +122,8 @@ class CallMetrics(Model):
 
 @dataclass
 class ServiceEndpoint(Model):
+    """The signalling service endpoint."""
+
     fqdn: str | None = None
     transport_life_time_seconds: float | None = None
     expiry: str | None = None
@@ -111,6 +131,8 @@ class ServiceEndpoint(Model):
 
 @dataclass
 class MediaEndpoint(Model):
+    """The media (TURN) endpoint the audio went through."""
+
     fqdn: str | None = None
     destination_port: str | None = None
     source_port: str | None = None
@@ -120,11 +142,15 @@ class MediaEndpoint(Model):
 
 @dataclass
 class SignallingEndpoint(Model):
+    """The signalling endpoint."""
+
     fqdn: str | None = None
 
 
 @dataclass
 class UsedDevice(Model):
+    """An audio device used during the call."""
+
     timestamp: str | None = None
     device_id: str | None = None
     group_id: str | None = None
@@ -134,6 +160,8 @@ class UsedDevice(Model):
 
 @dataclass
 class WebRTCSession(Model):
+    """The softphone's WebRTC session."""
+
     metrics: CallMetrics | None = None
     service_endpoint: ServiceEndpoint | None = None
     media_endpoint: MediaEndpoint | None = None
@@ -143,11 +171,15 @@ class WebRTCSession(Model):
 
 @dataclass
 class AverageOnly(Model):
+    """An average, where Operata sends no minimum or maximum."""
+
     avg: float | None = None
 
 
 @dataclass
 class MachineCpu(Model):
+    """CPU of the agent's computer during the call."""
+
     model_name: str | None = None
     idle_percentage: AverageOnly | None = None
     utilised_percentage: Stats | None = None
@@ -155,18 +187,24 @@ class MachineCpu(Model):
 
 @dataclass
 class MachineMemory(Model):
+    """Memory of the agent's computer during the call."""
+
     available_gb: float | None = None
     utilised_percentage: Stats | None = None
 
 
 @dataclass
 class Machine(Model):
+    """The agent's computer during the call."""
+
     cpu: MachineCpu | None = None
     memory: MachineMemory | None = None
 
 
 @dataclass
 class Geolocation(Model):
+    """Approximate location of the agent."""
+
     city: str | None = None
     region: str | None = None
     country: str | None = None
@@ -174,6 +212,8 @@ class Geolocation(Model):
 
 @dataclass
 class AgentNetwork(Model):
+    """The agent's network: addresses, type, ISP and location."""
+
     internet_gateway_ip: str | None = None
     media_ip_address: str | None = None
     type: str | None = None
@@ -183,12 +223,16 @@ class AgentNetwork(Model):
 
 @dataclass
 class Softphone(Model):
+    """The softphone (CCP) URLs."""
+
     softphone_url: str | None = None
     softphone_context_url: str | None = None
 
 
 @dataclass
 class AgentInteraction(Model):
+    """Time the agent spent on the call, in seconds."""
+
     total_duration_sec: float | None = None
     on_hold_duration_sec: float | None = None
     talking_duration_sec: float | None = None
@@ -197,6 +241,8 @@ class AgentInteraction(Model):
 
 @dataclass
 class ServiceAgent(Model):
+    """The agent who handled the call."""
+
     username: str | None = None
     machine: Machine | None = None
     network: AgentNetwork | None = None
@@ -208,11 +254,15 @@ class ServiceAgent(Model):
 
 @dataclass
 class Billing(Model):
+    """Billing information of the call."""
+
     duration_rounded_min: float | None = None
 
 
 @dataclass
 class CallSummary(Model):
+    """A CallSummary event's detail: one call's quality, agent and machine."""
+
     contact: CallContact
     account_properties: AccountProperties | None = None
     web_rtc_session: WebRTCSession | None = field(
@@ -228,22 +278,30 @@ class CallSummary(Model):
 
 @dataclass
 class ContactRef(Model):
+    """A reference to an Amazon Connect contact."""
+
     id: ContactId
 
 
 @dataclass
 class InsightTag(Model):
+    """One insight (a detected problem)."""
+
     description: str | None = None
 
 
 @dataclass
 class Insights(Model):
+    """Insights raised for a contact."""
+
     count: int | None = None
     tags: list[InsightTag] | None = None
 
 
 @dataclass
 class InsightsSummary(Model):
+    """An InsightsSummary event's detail: the insights for one contact."""
+
     contact: ContactRef
     account_properties: AccountProperties | None = None
     insights: Insights | None = None
@@ -254,6 +312,8 @@ class InsightsSummary(Model):
 
 @dataclass
 class IssueContext(Model):
+    """What the agent reported: category, cause, severity, message."""
+
     call_contact_id: str | None = None
     category: str | None = None
     cause: str | None = None
@@ -264,6 +324,8 @@ class IssueContext(Model):
 
 @dataclass
 class SystemCpu(Model):
+    """CPU of the agent's computer when the issue was reported."""
+
     model_name: str | None = None
     idle_percentage: float | None = None
     used_percentage: float | None = None
@@ -271,24 +333,32 @@ class SystemCpu(Model):
 
 @dataclass
 class SystemMemory(Model):
+    """Memory of the agent's computer when the issue was reported, in GB."""
+
     total: float | None = None
     available: float | None = None
 
 
 @dataclass
 class AgentSystem(Model):
+    """The agent's computer when the issue was reported."""
+
     cpu: SystemCpu | None = None
     memory: SystemMemory | None = None
 
 
 @dataclass
 class SoftphoneError(Model):
+    """A softphone error seen with the issue."""
+
     type: str | None = None
     message: str | None = None
 
 
 @dataclass
 class AgentReportedIssue(Model):
+    """An AgentReportedIssue event's detail: an issue raised by an agent."""
+
     id: str
     operata_client_id: str | None = None
     agent: str | None = None
@@ -305,6 +375,8 @@ class AgentReportedIssue(Model):
 
 @dataclass
 class HeadsetInteraction(Model):
+    """Time spent on the contact, in seconds."""
+
     total_duration_sec: float | None = None
     on_hold_duration_sec: float | None = None
     agent_interaction_duration_sec: float | None = None
@@ -312,6 +384,8 @@ class HeadsetInteraction(Model):
 
 @dataclass
 class HeadsetContact(Model):
+    """The Amazon Connect contact a headset summary covers."""
+
     id: ContactId
     interaction: HeadsetInteraction | None = None
     queue_name: str | None = None
@@ -319,6 +393,8 @@ class HeadsetContact(Model):
 
 @dataclass
 class Speech(Model):
+    """Speech totals in seconds and percent of the contact."""
+
     total_seconds: float | None = None
     tx_speech_total: float | None = None
     tx_speech_total_pct: float | None = None
@@ -332,6 +408,8 @@ class Speech(Model):
 
 @dataclass
 class HeadsetMetrics(Model):
+    """Headset metrics over the contact."""
+
     speech: Speech | None = None
     exposure_db: Stats | None = None
     background_noise_db: Stats | None = None
@@ -342,6 +420,8 @@ class HeadsetMetrics(Model):
 
 @dataclass
 class Headset(Model):
+    """The agent's headset."""
+
     model_name: str | None = None
     firmware_version: str | None = None
     serial_number: str | None = None
@@ -351,6 +431,8 @@ class Headset(Model):
 
 @dataclass
 class HeadsetSummary(Model):
+    """A HeadsetSummary event's detail: headset telemetry for one contact."""
+
     contact: HeadsetContact
     account_properties: AccountProperties | None = None
     headset: Headset | None = None
