@@ -28,8 +28,6 @@ NAMES = sorted(EVENT_TYPES)
 
 def _events() -> list[dict[str, Any]]:
     files = sorted((ROOT / "events" / "source").glob("*.json"))
-    samples = ROOT.parent / "shared" / "operata-samples"
-    files += sorted(samples.glob("*.json")) if samples.is_dir() else []
     return [json.loads(p.read_text()) for p in files]
 
 

@@ -30,7 +30,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 SLS = ROOT / "node_modules" / ".bin" / "sls"
 VENV_BIN = Path(sys.executable).parent
-SAMPLES = ROOT.parent / "shared" / "operata-samples"
+SAMPLES = ROOT / "events" / "source"  # Operata's reference payloads, copied into the repo
 FUNCTION = "ProcessEventsLambdaFunction"
 MAPPING = "ProcessEventsEventSourceMappingKinesis"  # the logical id serverless.yml extends
 SERVICE = yaml.safe_load((ROOT / "serverless.yml").read_text())["service"]

@@ -31,9 +31,7 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 
 
 def _event_files() -> list[Path]:
-    files = sorted((ROOT / "events" / "source").glob("*.json"))
-    samples = ROOT.parent / "shared" / "operata-samples"
-    return files + (sorted(samples.glob("*.json")) if samples.is_dir() else [])
+    return sorted((ROOT / "events" / "source").glob("*.json"))
 
 
 def _fixtures(name: str) -> list[Any]:
