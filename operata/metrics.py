@@ -23,21 +23,21 @@ Never per agent, queue or contact: those belong in the JSON log lines (Logs Insi
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from operata.formatting import call_metrics
 from operata.kinesis import is_operata_source
 from operata.models import CallSummary
 from operata.outcomes import Outcome, Status
-from operata.quality import Overall, overall_quality
+from operata.quality import Overall
 from operata.registry import EVENT_TYPES
 
 MAX_VALUES = 100  # values per metric in one EMF document (the specification's limit)
 OTHER_TYPE = "Other"
 
 _QUALITY_METRIC = {q: f"CallsQuality{q.name.capitalize()}" for q in Overall}
+_STATUS_METRIC = {s: f"Records{s.value.capitalize()}" for s in Status}
+_TYPE_METRICS = ("Records", "RecordsProcessed", "RecordsRejected", "SchemaDriftFields")
 
 
 def detail_type_dimension(outcome: Outcome) -> str | None:
@@ -78,27 +78,41 @@ def emf_documents(
             **values,
         }
 
-    by_status = Counter(o.status for o in outcomes)
-    batch: dict[str, Any] = {"Records": len(outcomes)}
-    for status in Status:
-        batch[f"Records{status.value.capitalize()}"] = by_status[status]
-    batch["SchemaDriftFields"] = sum(len(o.new_fields) for o in outcomes)
-
-    quality: Counter[Overall] = Counter()
+    # One pass, plain counters. A CallSummary's MOS and overall quality come from its
+    # summary, which the JSON log line has usually computed already (Outcome.summary caches it).
+    processed, rejected = Status.PROCESSED, Status.REJECTED
+    by_status = dict.fromkeys(Status, 0)
+    drift = 0
+    quality = dict.fromkeys(Overall, 0)
     mos_values: list[float] = []
-    types: dict[str, Counter[str]] = {}
+    types: dict[str, list[int]] = {}  # DetailType -> [records, processed, rejected, drift]
     for o in outcomes:
-        detail_type = detail_type_dimension(o)
-        if detail_type is not None:
-            counts = types.setdefault(detail_type, Counter())
-            counts["Records"] += 1
-            counts[f"Records{o.status.value.capitalize()}"] += 1
-            counts["SchemaDriftFields"] += len(o.new_fields)
-        if o.status is Status.PROCESSED and isinstance(o.detail, CallSummary):
-            mos, inbound, outbound = call_metrics(o.detail)
-            quality[overall_quality(mos, inbound, outbound)] += 1
+        status = o.status
+        by_status[status] += 1
+        new_fields = len(o.new_fields)
+        drift += new_fields
+        detail_type = o.detail_type
+        if detail_type and is_operata_source(o.source):
+            if detail_type not in EVENT_TYPES:
+                detail_type = OTHER_TYPE
+            counts = types.get(detail_type)
+            if counts is None:
+                counts = types[detail_type] = [0, 0, 0, 0]
+            counts[0] += 1
+            if status is processed:
+                counts[1] += 1
+            elif status is rejected:
+                counts[2] += 1
+            counts[3] += new_fields
+        if status is processed and isinstance(o.detail, CallSummary):
+            mos, overall = o.call_quality()
+            quality[overall] += 1
             if mos is not None:
                 mos_values.append(mos)
+    batch: dict[str, Any] = {"Records": len(outcomes)}
+    for status, count in by_status.items():
+        batch[_STATUS_METRIC[status]] = count
+    batch["SchemaDriftFields"] = drift
     for level, name in _QUALITY_METRIC.items():
         batch[name] = quality[level]
     if mos_values:
@@ -106,10 +120,7 @@ def emf_documents(
 
     documents = []
     for detail_type, counts in sorted(types.items()):
-        values = {
-            name: counts[name]
-            for name in ("Records", "RecordsProcessed", "RecordsRejected", "SchemaDriftFields")
-        }
+        values = dict(zip(_TYPE_METRICS, counts, strict=True))
         documents.append(document({**base, "DetailType": detail_type}, values))
     for start in range(MAX_VALUES, len(mos_values), MAX_VALUES):
         documents.append(document(base, {"MOS": mos_values[start : start + MAX_VALUES]}))

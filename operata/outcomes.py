@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from operata.drift import NewField
+from operata.formatting import call_metrics
 from operata.kinesis import KinesisRecord
 from operata.models import Envelope
+from operata.quality import Overall, overall_quality
 from operata.registry import EventType
 from operata.schemas import Violation
 
@@ -35,6 +38,19 @@ class Outcome:
     schema_version: str = ""
     new_fields: list[NewField] = field(default_factory=list)
 
+    @cached_property
+    def summary(self) -> dict[str, Any]:
+        """The flat summary of a typed event (its JSON log line's fields), made once."""
+        return {} if self.event_type is None else self.event_type.summarise(self.detail)
+
+    def call_quality(self) -> tuple[float | None, Overall]:
+        """A CallSummary's MOS and overall quality: read from its summary once that is made."""
+        summary = self.__dict__.get("summary")
+        if summary and "overallQuality" in summary:
+            return summary["mos"], _OVERALL[summary["overallQuality"]]
+        mos, inbound, outbound = call_metrics(self.detail)
+        return mos, overall_quality(mos, inbound, outbound)
+
     @property
     def event_id(self) -> str:
         return self.envelope.id if self.envelope else ""
@@ -45,3 +61,6 @@ class Outcome:
             return None
         v = self.violation
         return {"path": v.path, "rule": v.rule, "value": v.value, "message": v.message}
+
+
+_OVERALL = {q.value: q for q in Overall}

@@ -26,6 +26,9 @@ _LEVEL_OF = {
     Status.FAILED: "WARNING",
 }
 
+# json.dumps with any option builds a JSONEncoder per call: one for every JSON line instead.
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+
 # Field paths already reported as drift by this container (a warm Lambda keeps them).
 _drift_reported: set[tuple[str, str]] = set()
 
@@ -119,14 +122,14 @@ class Report:
         }
         if outcome.status is Status.PROCESSED:
             if outcome.event_type is not None:
-                entry.update(outcome.event_type.summarise(outcome.detail))
+                entry.update(outcome.summary)
         else:
             entry.update(
                 reason=outcome.reason, message=outcome.message, source=outcome.source or None
             )
             if outcome.violation is not None:
                 entry["error"] = outcome.error()
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return _LINE_ENCODER.encode(entry)
 
     def _drift(self, outcome: Outcome) -> None:
         for field in outcome.new_fields:
