@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from operata.drift import NewField
 from operata.formatting import call_metrics
 from operata.kinesis import KinesisRecord
 from operata.models import Envelope
 from operata.quality import Overall, overall_quality
 from operata.registry import EventType
 from operata.schemas import Violation
+
+if TYPE_CHECKING:  # drift is imported when a record has new fields, not at cold start
+    from operata.drift import NewField
 
 
 class Status(StrEnum):

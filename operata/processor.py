@@ -13,7 +13,6 @@ from typing import Any, Protocol
 
 from operata import schemas
 from operata.builders import build
-from operata.drift import compare, unique_new_fields
 from operata.kinesis import DecodeError, KinesisRecord, decode, is_operata_source
 from operata.models import Envelope, parse_time
 from operata.outcomes import Outcome, Status
@@ -99,6 +98,8 @@ def _examine(record: KinesisRecord) -> Outcome:
         )
     new_fields = []
     if has_new_fields:
+        from operata.drift import compare, unique_new_fields  # only for drift: not at cold start
+
         new_fields = unique_new_fields(compare(schema.document, envelope.detail)[0])
     return Outcome(
         record,

@@ -16,6 +16,15 @@ from operata.kinesis import KinesisRecord
 from operata.outcomes import Outcome
 
 ENTRY_VERSION = 1
+AWS_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
+
+
+def quiet_aws_loggers() -> None:
+    """The AWS libraries' loggers at WARNING, whatever LOG_LEVEL says."""
+    import logging
+
+    for name in AWS_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def entry(outcome: Outcome) -> dict[str, Any]:
@@ -99,6 +108,8 @@ class S3Quarantine:
         if self._client is None:  # boto3 costs ~200 ms to import: only when a record needs it
             import boto3
             from botocore.config import Config
+
+            quiet_aws_loggers()
 
             # Short timeouts: a hanging S3 must cost one retried batch, not the whole
             # invocation's time (the batch loop checks the deadline between records only).
