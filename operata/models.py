@@ -2,15 +2,20 @@
 
 JSON names are camelCase and attributes snake_case. Every field is optional except the
 identifiers the schemas require, so an event lacking a metric still builds (and shows n/a).
+
+dataclasses-json (which imports marshmallow, importlib.metadata and packaging: about 50 ms)
+is imported when a model's to_dict, from_dict, to_json, from_json or schema is first called,
+not by `import handler`: the hot path builds models with operata.builders, from the same
+configuration (the letter case and the field metadata below, as dataclasses_json.config
+writes them).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
-
-from dataclasses_json import DataClassJsonMixin, LetterCase, config
+from typing import TYPE_CHECKING, Any
 
 
 def parse_time(value: str) -> datetime:
@@ -19,10 +24,80 @@ def parse_time(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-class Model(DataClassJsonMixin):
+def camel_case(name: str) -> str:
+    """dataclasses-json's LetterCase.CAMEL (its stringcase.camelcase), without importing it."""
+    name = re.sub(r"^[\-_\.]", "", name)
+    if not name:
+        return name
+    return name[0].lower() + re.sub(
+        r"[\-_\.\s]([a-z0-9])", lambda matched: matched.group(1).upper(), name[1:]
+    )
+
+
+def config(
+    *,
+    field_name: str | None = None,
+    encoder: Any = None,
+    decoder: Any = None,
+) -> dict[str, dict[str, Any]]:
+    """The field metadata `dataclasses_json.config(...)` makes for these keywords."""
+    settings: dict[str, Any] = {}
+    if encoder is not None:
+        settings["encoder"] = encoder
+    if decoder is not None:
+        settings["decoder"] = decoder
+    if field_name is not None:
+
+        def override(_: str, _field_name: str = field_name) -> str:
+            return _field_name
+
+        settings["letter_case"] = override
+    return {"dataclasses_json": settings}
+
+
+if TYPE_CHECKING:
+    from dataclasses_json import DataClassJsonMixin as _JsonMixin
+else:
+
+    class _JsonMixin:
+        """DataClassJsonMixin's methods, each importing dataclasses-json on its first call."""
+
+        dataclass_json_config = None
+
+        def to_json(self, **kw):
+            return _mixin().to_json(self, **kw)
+
+        @classmethod
+        def from_json(cls, s, **kw):
+            return _mixin().from_json.__func__(cls, s, **kw)
+
+        @classmethod
+        def from_dict(cls, kvs, **kw):
+            return _mixin().from_dict.__func__(cls, kvs, **kw)
+
+        def to_dict(self, encode_json=False):
+            return _mixin().to_dict(self, encode_json)
+
+        @classmethod
+        def schema(cls, **kw):
+            return _mixin().schema.__func__(cls, **kw)
+
+
+def _mixin() -> Any:
+    from dataclasses_json import DataClassJsonMixin
+
+    if not issubclass(Model, DataClassJsonMixin):
+        DataClassJsonMixin.register(Model)  # as a subclass of the mixin would be
+    return DataClassJsonMixin
+
+
+_CAMEL = {"letter_case": camel_case}  # config(letter_case=LetterCase.CAMEL)["dataclasses_json"]
+
+
+class Model(_JsonMixin):
     """Base of every model: camelCase JSON names for snake_case attributes."""
 
-    dataclass_json_config = config(letter_case=LetterCase.CAMEL)["dataclasses_json"]
+    dataclass_json_config = _CAMEL
 
 
 # --- shared parts ------------------------------------------------------------------------
