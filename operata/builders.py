@@ -25,7 +25,7 @@ def build(model: type[T], data: dict[str, Any]) -> T:
     return builder(data)  # type: ignore[no-any-return]
 
 
-def _json_name(model: type, f: dataclasses.Field[Any]) -> str:
+def json_name(model: type, f: dataclasses.Field[Any]) -> str:
     own = f.metadata.get("dataclasses_json", {})
     class_config = getattr(model, "dataclass_json_config", None) or {}
     letter_case = own.get("letter_case") or class_config.get("letter_case")
@@ -94,7 +94,7 @@ def _compile(model: type) -> Callable[[dict[str, Any]], Any]:
     args = []
     fields = dataclasses.fields(model)
     for f in fields:
-        key = _json_name(model, f)
+        key = json_name(model, f)
         decoder = f.metadata.get("dataclasses_json", {}).get("decoder")
         if decoder is not None:
             ns[f"_decode_{f.name}"] = decoder

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from operata import schemas
+from operata.builders import json_name
 from operata.drift import ITEMS, Parts, compare, json_type, missing_required
 from operata.kinesis import DecodeError, decode, is_operata_source
 
@@ -525,14 +526,6 @@ def update_command(
 
 
 # --- models ------------------------------------------------------------------------------
-
-
-def json_name(model: type, f: dataclasses.Field[Any]) -> str:
-    """The JSON name dataclasses-json reads for a field (camelCase, or a field_name override)."""
-    own = f.metadata.get("dataclasses_json", {})
-    class_config = getattr(model, "dataclass_json_config", None) or {}
-    letter_case = own.get("letter_case") or class_config.get("letter_case")
-    return str(letter_case(f.name)) if letter_case else f.name
 
 
 def snake(name: str) -> str:

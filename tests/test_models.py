@@ -75,3 +75,65 @@ def test_agent_reported_issue() -> None:
     assert issue.system is not None and issue.system.memory is not None
     assert issue.system.memory.available == 1.2
     assert issue.softphone_error is not None and issue.softphone_error.type == "MediaStreamError"
+
+
+# --- the models are dataclasses-json models, loaded on first use ----------------------------
+
+
+def _all_models() -> list[type]:
+    import dataclasses
+
+    from operata import models
+
+    return [
+        value
+        for value in vars(models).values()
+        if isinstance(value, type) and dataclasses.is_dataclass(value)
+    ]
+
+
+def test_json_names_are_dataclasses_json_camel_case() -> None:
+    import dataclasses
+
+    from dataclasses_json import LetterCase
+
+    from operata.builders import json_name
+
+    for model in _all_models():
+        for f in dataclasses.fields(model):
+            if "dataclasses_json" in f.metadata:  # an explicit field_name override
+                continue
+            assert json_name(model, f) == LetterCase.CAMEL(f.name), (model, f.name)  # type: ignore[operator]
+
+
+def test_field_config_is_what_dataclasses_json_config_writes() -> None:
+    from dataclasses_json import config as library_config
+
+    from operata.models import config
+
+    ours = config(field_name="detail-type", decoder=int, encoder=str)["dataclasses_json"]
+    theirs = library_config(field_name="detail-type", decoder=int, encoder=str)["dataclasses_json"]
+    assert set(ours) == set(theirs)
+    assert ours["letter_case"]("detail_type") == theirs["letter_case"]("detail_type")
+    assert (ours["decoder"], ours["encoder"]) == (theirs["decoder"], theirs["encoder"])
+
+
+def test_models_are_dataclasses_json_mixins() -> None:
+    from dataclasses_json import DataClassJsonMixin
+
+    call = CallSummary.from_dict(source_event("CallSummary")["detail"])
+    assert isinstance(call, DataClassJsonMixin)
+    assert CallSummary.from_json(call.to_json()) == call
+
+
+def test_import_handler_leaves_dataclasses_json_unloaded() -> None:
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    code = "import sys, handler; print('dataclasses_json' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
