@@ -32,7 +32,8 @@ def json_name(model: type, f: dataclasses.Field[Any]) -> str:
     return str(letter_case(f.name)) if letter_case else f.name
 
 
-def _unwrap_optional(hint: Any) -> Any:
+def unwrap_optional(hint: Any) -> Any:
+    """X for `X | None`; any other hint as it is."""
     if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
         args = [a for a in typing.get_args(hint) if a is not type(None)]
         if len(args) == 1:
@@ -42,7 +43,7 @@ def _unwrap_optional(hint: Any) -> Any:
 
 def _convert(hint: Any, ns: dict[str, Any], counter: list[int]) -> str | None:
     """The name of a one-argument converter for values of `hint`, or None for 'as is'."""
-    hint = _unwrap_optional(hint)
+    hint = unwrap_optional(hint)
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         name = f"_build_{hint.__name__}"
         ns[name] = _builders.get(hint) or _compile(hint)

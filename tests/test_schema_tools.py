@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from operata import output, schema_tools, schemas
+from operata import model_check, output, schema_tools, schemas
 from operata.cli import main
 from operata.config import Settings
 from operata.outcomes import Outcome, Status
@@ -452,11 +452,11 @@ def test_version_bumps() -> None:
 
 
 def test_names_for_models() -> None:
-    assert schema_tools.snake("webRTCSession") == "web_rtc_session"
-    assert schema_tools.snake("packetsLostPercentage") == "packets_lost_percentage"
-    assert schema_tools.snake("memoryGb") == "memory_gb"
-    assert schema_tools.pascal("jitterBufferMils") == "JitterBufferMils"
-    line = schema_tools._field_line("webRTCSession", "str")
+    assert model_check.snake("webRTCSession") == "web_rtc_session"
+    assert model_check.snake("packetsLostPercentage") == "packets_lost_percentage"
+    assert model_check.snake("memoryGb") == "memory_gb"
+    assert model_check.pascal("jitterBufferMils") == "JitterBufferMils"
+    line = model_check._field_line("webRTCSession", "str")
     assert 'metadata=config(field_name="webRTCSession")' in line
 
 
