@@ -50,3 +50,21 @@ def run_batch(
     outcomes = process_batch(records, quarantine=LogQuarantine(report), reporter=report, **kwargs)
     report.finish(outcomes)
     return outcomes, out.getvalue()
+
+
+def paths_in(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path (keys and list indexes) in a JSON value, the value itself first."""
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += paths_in(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += paths_in(item, (*prefix, index))
+    return found
+
+
+def value_at(value: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        value = value[part]
+    return value

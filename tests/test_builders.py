@@ -21,6 +21,7 @@ from operata import schemas
 from operata.builders import build
 from operata.models import Envelope
 from operata.registry import EVENT_TYPES
+from tests.helpers import paths_in, value_at
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = sorted(EVENT_TYPES)
@@ -72,36 +73,19 @@ def test_every_envelope_builds_as_from_dict() -> None:
 # --- generated variations (kept only when the schema still accepts them) ---------------------
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*prefix, index))
-    return found
-
-
-def _get(value: Any, path: tuple[Any, ...]) -> Any:
-    for part in path:
-        value = value[part]
-    return value
-
-
 @st.composite
 def variation(draw: st.DrawFn, base: dict[str, Any]) -> dict[str, Any]:
     data = copy.deepcopy(base)
     for _ in range(draw(st.integers(1, 6))):
-        path = draw(st.sampled_from(_paths(data)))
-        target = _get(data, path)
+        path = draw(st.sampled_from(paths_in(data)))
+        target = value_at(data, path)
         action = draw(st.sampled_from(["omit", "int", "extra", "list", "null", "float"]))
         if action == "omit" and path:
-            del _get(data, path[:-1])[path[-1]]  # kept only if the field was optional
+            del value_at(data, path[:-1])[path[-1]]  # kept only if the field was optional
         elif action == "int" and isinstance(target, float) and path:
-            _get(data, path[:-1])[path[-1]] = int(target)  # an int where a float is expected
+            value_at(data, path[:-1])[path[-1]] = int(target)  # an int where a float is expected
         elif action == "float" and type(target) is int and path:
-            _get(data, path[:-1])[path[-1]] = float(target)  # 3.0 where an int is expected
+            value_at(data, path[:-1])[path[-1]] = float(target)  # 3.0 where an int is expected
         elif action == "extra" and isinstance(target, dict):
             key = draw(st.sampled_from(["newField", "anotherOne", "x"]))
             target[key] = draw(st.sampled_from([1, 2.5, "s", None, [1], {"a": {"b": 1}}]))
@@ -111,7 +95,7 @@ def variation(draw: st.DrawFn, base: dict[str, Any]) -> dict[str, Any]:
             elif target:
                 target.pop(draw(st.integers(0, len(target) - 1)))
         elif action == "null" and path:
-            _get(data, path[:-1])[path[-1]] = None  # kept only where the schema allows it
+            value_at(data, path[:-1])[path[-1]] = None  # kept only where the schema allows it
     return data
 
 

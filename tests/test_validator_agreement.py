@@ -23,6 +23,7 @@ from jsonschema import Draft202012Validator
 
 from operata import schemas
 from operata.schemas import INVALID, VALID, VALID_WITH_NEW_FIELDS, compile_check, generate
+from tests.helpers import paths_in, value_at
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_NAMES = ["envelope", *schemas.detail_types()]
@@ -105,23 +106,6 @@ ODD_VALUES = [
 ]
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*prefix, index))
-    return found
-
-
-def _get(value: Any, path: tuple[Any, ...]) -> Any:
-    for part in path:
-        value = value[part]
-    return value
-
-
 def _numeric_variants(value: Any) -> list[Any]:
     """Edge values for a number: integer-valued floats, booleans, out of range, negative."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -147,13 +131,13 @@ def _numeric_variants(value: Any) -> list[Any]:
 def mutated(draw: st.DrawFn, base: Any) -> Any:
     instance = copy.deepcopy(base)
     for _ in range(draw(st.integers(1, 3))):
-        paths = _paths(instance)
+        paths = paths_in(instance)
         path = draw(st.sampled_from(paths))
         if not path:
             if draw(st.booleans()):
                 return copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))
             continue
-        parent, last = _get(instance, path[:-1]), path[-1]
+        parent, last = value_at(instance, path[:-1]), path[-1]
         current = parent[last]
         action = draw(st.sampled_from(["remove", "replace", "numeric", "extra", "string"]))
         if action == "remove":
@@ -197,15 +181,15 @@ def test_each_field_removed_or_retyped_alone(name: str) -> None:
     """Exhaustive over the paths of every fixture: each mutation on its own."""
     document = _document(name)
     for base in _fixtures(name):
-        for path in _paths(base)[1:]:
+        for path in paths_in(base)[1:]:
             parent_path, last = path[:-1], path[-1]
             removed = copy.deepcopy(base)
-            del _get(removed, parent_path)[last]
+            del value_at(removed, parent_path)[last]
             assert_agrees(document, removed)
-            value = _get(base, path)
+            value = value_at(base, path)
             for odd in [*ODD_VALUES, *_numeric_variants(value)]:
                 changed = copy.deepcopy(base)
-                _get(changed, parent_path)[last] = odd
+                value_at(changed, parent_path)[last] = odd
                 assert_agrees(document, changed)
 
 
