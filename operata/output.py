@@ -107,7 +107,8 @@ class Report:
         if outcome.status is Status.SKIPPED:
             return f"SKIPPED {where} source={outcome.source}: not an Operata event"
         label = outcome.status.value.upper()
-        return f"{label} {where} reason={outcome.reason}: {outcome.message}"
+        rule = f" (rule: {outcome.violation.rule})" if outcome.violation else ""
+        return f"{label} {where} reason={outcome.reason}: {outcome.message}{rule}"
 
     def _json_line(self, level: str, outcome: Outcome) -> str:
         r = outcome.record

@@ -68,7 +68,7 @@ def test_bad_records_batch_names_every_bad_record(capsys: pytest.CaptureFixture[
     ]
     assert any(
         "reason=schema_invalid: detail.webRTCSession.metrics.mos.avg: "
-        "'high' is not of type 'number'" in line
+        "'high' is not of type 'number' (rule: type)" in line
         for line in lines
     )
     spoofed = next(line for line in lines if line.startswith("SKIPPED"))
