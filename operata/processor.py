@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from operata import schemas
 from operata.builders import build
 from operata.kinesis import DecodeError, KinesisRecord, decode, is_operata_source
-from operata.models import Envelope, parse_time
+from operata.models import Envelope
 from operata.outcomes import Outcome, Status
 from operata.registry import EVENT_TYPES
 
@@ -62,7 +62,7 @@ def _examine(record: KinesisRecord) -> Outcome:
     if not is_operata_source(source):
         return Outcome(record, Status.SKIPPED, "not_operata", source=source)
     try:
-        parse_time(event["time"])
+        envelope = build(Envelope, event)  # parses `time`, the one field it converts
     except ValueError:
         return _rejected(
             record,
@@ -71,7 +71,6 @@ def _examine(record: KinesisRecord) -> Outcome:
             source=source,
             detail_type=detail_type,
         )
-    envelope = build(Envelope, event)
     event_type = EVENT_TYPES.get(detail_type)
     schema = schemas.for_detail_type(detail_type) if event_type else None
     if event_type is None or schema is None:
