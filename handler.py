@@ -34,7 +34,9 @@ def handler(event: Any, context: Any) -> dict[str, list[dict[str, str]]]:
     settings = Settings.from_env()
     report = Report(settings)
     raw_records = event.get("Records") if isinstance(event, dict) else None
-    records = [KinesisRecord.from_lambda(r) for r in raw_records or []]
+    if not isinstance(raw_records, list):  # not a Kinesis event: nothing to process
+        raw_records = []
+    records = [KinesisRecord.from_lambda(r) for r in raw_records]
     time_left = getattr(context, "get_remaining_time_in_millis", None)
     outcomes = process_batch(
         records,

@@ -81,20 +81,28 @@ def test_bad_records_batch_names_every_bad_record(capsys: pytest.CaptureFixture[
 
 
 @pytest.mark.parametrize(
-    "event",
+    ("event", "rejected"),
     [
-        {},
-        {"Records": None},
-        {"Records": []},
-        {"Records": [None, 5, "x", {}]},
-        {"Records": [{"kinesis": {"data": None, "sequenceNumber": 7}}]},
-        [],
-        None,
+        ({}, 0),
+        ({"Records": None}, 0),
+        ({"Records": []}, 0),
+        ({"Records": "abc"}, 0),
+        ({"Records": {"kinesis": {}}}, 0),
+        ({"Records": [None, 5, "x", {}]}, 4),
+        ({"Records": [{"kinesis": {"data": None, "sequenceNumber": 7}}]}, 1),
+        ([], 0),
+        (None, 0),
     ],
 )
-def test_malformed_events_never_raise(event: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    response = handler.handler(event, None)
-    assert set(response) == {"batchItemFailures"}
+def test_malformed_events_never_raise(
+    event: Any, rejected: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert handler.handler(event, None) == {"batchItemFailures": []}
+    lines = capsys.readouterr().out.splitlines()
+    assert sum(line.startswith("REJECTED ") for line in lines) == rejected
+    assert sum(line.startswith("QUARANTINED ") for line in lines) == rejected
+    batch = json.loads(lines[-1])  # the batch's metrics document comes last
+    assert batch["Records"] == rejected
 
 
 def test_hostile_payloads_each_get_one_outcome(capsys: pytest.CaptureFixture[str]) -> None:
