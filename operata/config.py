@@ -46,7 +46,7 @@ class Settings:
     quarantine_prefix: str = "quarantine/"
     metrics_namespace: str = "Operata/EventProcessor"
     service_name: str = "operata-kinesis-processor"
-    deadline_margin_ms: int = 3000
+    deadline_margin_ms: int = 12000  # > the worst case of one quarantine write
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -123,7 +123,7 @@ def test_function(deployed: Deployed) -> None:
         "QUARANTINE_BUCKET": deployed.physical["FailureBucket"],
         "QUARANTINE_PREFIX": "quarantine/",
         "METRICS_NAMESPACE": "Operata/EventProcessor",
-        "DEADLINE_MARGIN_MS": "3000",
+        "DEADLINE_MARGIN_MS": "12000",
     }
     groups = deployed.client("logs").describe_log_groups(
         logGroupNamePrefix=f"/aws/lambda/{FUNCTION_NAME}"

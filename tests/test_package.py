@@ -186,7 +186,7 @@ def test_environment(pkg: Package) -> None:
         "QUARANTINE_BUCKET": {"Ref": "FailureBucket"},
         "QUARANTINE_PREFIX": "quarantine/",
         "METRICS_NAMESPACE": "Operata/EventProcessor",
-        "DEADLINE_MARGIN_MS": "3000",
+        "DEADLINE_MARGIN_MS": "12000",
     }
     assert all(isinstance(v, str) for k, v in env.items() if k != "QUARANTINE_BUCKET")
 
