@@ -7,7 +7,8 @@ Two kinds of object are read from the bucket:
 - the event source mapping's on-failure records (`aws/lambda/<mapping>/<shard>/YYYY/MM/DD/...`):
   a batch Lambda gave up on. Its `payload` holds the original invocation event when Lambda could
   include it; otherwise only `KinesisBatchInfo` is there, and the records are read back from the
-  stream by sequence number range while the stream still holds them ("not replayable" if not).
+  stream (by its ARN) by sequence number range while the stream still holds them; those it no
+  longer holds (fewer than `batchSize` come back) are "not replayable", and the object stays.
 
 Each record goes through processor.process_batch with the bucket's quarantine and the usual
 report. An object whose records now all succeed (processed or skipped) or are quarantined again
@@ -136,11 +137,9 @@ class Redrive:
             self.counts["unreadable"] += 1
             self.say(f"{key}: not an on-failure record, left as it is")
             return
-        records, why = self.batch_records(document)
+        records, missing, why = self.batch_records(document)
+        self.counts[NOT_REPLAYABLE] += missing
         if not records:
-            info = document.get("KinesisBatchInfo") or {}
-            size = info.get("batchSize") if isinstance(info, dict) else None
-            self.counts[NOT_REPLAYABLE] += size if isinstance(size, int) and size > 0 else 1
             self.say(f"{key}: not replayable: {why}")
             return
         outcomes = self.run(records)
@@ -148,33 +147,42 @@ class Redrive:
         self.counts.update(tally)
         summary = ", ".join(f"{n} {status}" for status, n in sorted(tally.items()))
         self.say(f"{key}: {len(records)} records ({why}): {summary}")
-        if not tally[Status.FAILED.value]:
+        if missing:
+            total = len(records) + missing
+            self.say(f"{key}: {missing} of {total} records not replayable, left as it is")
+        elif not tally[Status.FAILED.value]:
             self.move(key)
 
-    def batch_records(self, document: dict[str, Any]) -> tuple[list[KinesisRecord], str]:
-        """The discarded batch's records: from the payload, else from the stream."""
+    def batch_records(self, document: dict[str, Any]) -> tuple[list[KinesisRecord], int, str]:
+        """The discarded batch's records (from the payload, else from the stream), how many of
+        the batch's records could not be had, and where they came from (or why not)."""
         payload = document.get("payload")
         if isinstance(payload, str):
             try:
                 payload = json.loads(payload)
-            except ValueError:
+            except (ValueError, RecursionError):
                 payload = None
         raw = payload.get("Records") if isinstance(payload, dict) else None
         if isinstance(raw, list) and raw:
-            return [KinesisRecord.from_lambda(r) for r in raw], "from the payload"
+            return [KinesisRecord.from_lambda(r) for r in raw], 0, "from the payload"
         info = document.get("KinesisBatchInfo")
         if not isinstance(info, dict):
-            return [], "no payload and no KinesisBatchInfo"
+            return [], 1, "no payload and no KinesisBatchInfo"
+        size = info.get("batchSize")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            size = None  # unknown: whatever is read back counts as the whole batch
         if self.kinesis is None:
-            return [], "no payload, and no stream to read the records from"
+            return [], size or 1, "no payload, and no stream to read the records from"
         try:
             records = read_range(self.kinesis, info)
         except Exception as exc:  # the stream is gone, or out of reach
-            return [], f"the stream cannot be read ({type(exc).__name__}: {exc})"
+            return [], size or 1, f"the stream cannot be read ({type(exc).__name__}: {exc})"
         if not records:
-            return [], "the stream no longer holds these records"
-        found = f"{len(records)} of {info.get('batchSize', '?')} read back from the stream"
-        return records, found
+            return [], size or 1, "the stream no longer holds these records"
+        # Fewer than the batch held: trimmed off the stream, or a range that does not match.
+        missing = max(0, size - len(records)) if size else 0
+        found = f"{len(records)} of {size or '?'} read back from the stream"
+        return records, missing, found
 
 
 def read_range(kinesis: Any, info: dict[str, Any]) -> list[KinesisRecord]:
@@ -189,14 +197,14 @@ def read_range(kinesis: Any, info: dict[str, Any]) -> list[KinesisRecord]:
     )
     last = int(end) if isinstance(end, str) and end.isdigit() else None
     iterator = kinesis.get_shard_iterator(
-        StreamName=arn.split("/", 1)[-1],
+        StreamARN=arn,
         ShardId=shard,
         ShardIteratorType="AT_SEQUENCE_NUMBER",
         StartingSequenceNumber=start,
     )["ShardIterator"]
     records: list[KinesisRecord] = []
     while iterator:
-        page = kinesis.get_records(ShardIterator=iterator, Limit=1000)
+        page = kinesis.get_records(StreamARN=arn, ShardIterator=iterator, Limit=1000)
         for raw in page.get("Records", []):
             if last is not None and int(raw["SequenceNumber"]) > last:
                 return records

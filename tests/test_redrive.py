@@ -174,7 +174,16 @@ def test_redrive_of_a_batch_the_mapping_gave_up_on(
     assert base64.b64decode(entry["data"]) == b"[1, 2]"
 
 
-def _batch_info_only(aws: dict[str, Any], stream: str, shard: str, start: str, end: str) -> str:
+def _batch_info_only(
+    aws: dict[str, Any],
+    stream: str,
+    shard: str,
+    start: str,
+    end: str,
+    *,
+    size: int = 2,
+    account: str = "123456789012",
+) -> str:
     key = f"aws/lambda/{uuid.uuid4()}/{shard}/2026/01/02/2026-01-02T03.04.05-{uuid.uuid4()}"
     document = {
         "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": 4},
@@ -187,8 +196,8 @@ def _batch_info_only(aws: dict[str, Any], stream: str, shard: str, start: str, e
             "endSequenceNumber": end,
             "approximateArrivalOfFirstRecord": "2026-01-02T03:04:00.000Z",
             "approximateArrivalOfLastRecord": "2026-01-02T03:04:01.000Z",
-            "batchSize": 2,
-            "streamArn": f"arn:aws:kinesis:us-east-1:123456789012:stream/{stream}",
+            "batchSize": size,
+            "streamArn": f"arn:aws:kinesis:us-east-1:{account}:stream/{stream}",
         },
     }
     aws["s3"].put_object(Bucket=aws["bucket"], Key=key, Body=json.dumps(document).encode())
@@ -222,3 +231,53 @@ def test_redrive_reads_a_batch_without_payload_back_from_the_stream(
         assert json.loads(data)["id"] not in out
     assert _keys(aws["s3"], aws["bucket"], "aws/lambda/") == [gone]
     assert _keys(aws["s3"], aws["bucket"], "redriven/") == [f"redriven/{key}"]
+
+
+def test_a_batch_read_back_only_in_part_is_not_done(
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Three records were discarded, the stream gives back two: the third is not replayable,
+    and the object stays where it is for another try (or a look by hand)."""
+    aws["s3"].create_bucket(Bucket=aws["bucket"])
+    events = [encode(_call_summary(f"part-{i}")) for i in range(2)]
+    puts = [
+        aws["kinesis"].put_record(StreamName=aws["stream"], Data=d, PartitionKey="k")
+        for d in events
+    ]
+    key = _batch_info_only(
+        aws,
+        aws["stream"],
+        puts[0]["ShardId"],
+        puts[0]["SequenceNumber"],
+        puts[1]["SequenceNumber"],
+        size=3,
+    )
+
+    assert _redrive(aws, "--reason", "on_failure") == 1
+    out = capsys.readouterr().out
+    assert "2 records (2 of 3 read back from the stream): 2 processed" in out
+    assert f"{key}: 1 of 3 records not replayable, left as it is" in out
+    assert "processed 2, skipped 0, rejected 0, failed 0, not_replayable 1" in out
+    assert "objects moved to redriven/: 0" in out
+    assert _keys(aws["s3"], aws["bucket"], "aws/lambda/") == [key]
+    assert _keys(aws["s3"], aws["bucket"], "redriven/") == []
+
+
+def test_the_stream_is_found_by_its_arn_not_its_name(
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A batch of another account's stream of the same name: not this stream's records."""
+    aws["s3"].create_bucket(Bucket=aws["bucket"])
+    put = aws["kinesis"].put_record(
+        StreamName=aws["stream"], Data=encode(_call_summary("other-account")), PartitionKey="k"
+    )
+    sequence = put["SequenceNumber"]
+    key = _batch_info_only(
+        aws, aws["stream"], put["ShardId"], sequence, sequence, size=1, account="999999999999"
+    )
+
+    assert _redrive(aws, "--reason", "on_failure") == 1
+    out = capsys.readouterr().out
+    assert f"{key}: not replayable: the stream cannot be read" in out
+    assert "processed 0, skipped 0, rejected 0, failed 0, not_replayable 1" in out
+    assert _keys(aws["s3"], aws["bucket"], "aws/lambda/") == [key]
