@@ -17,6 +17,7 @@ from operata.formatting import render_unknown, report_block
 from operata.kinesis import KinesisRecord
 from operata.metrics import emf_documents
 from operata.outcomes import Outcome, Status
+from operata.redact import labelled
 from operata.redact import redact as redact_pii
 
 _LEVEL_OF = {
@@ -76,6 +77,7 @@ class Report:
         """
         if self.redact is not None and isinstance(document.get("data"), str):
             document = {**document, **_redacted_data(document["data"], self.redact)}
+            document["error"] = self._error(document.get("error"))
         line = json.dumps({"level": "ERROR", "quarantined": document}, default=str)
         self._write(line if self.json else f"QUARANTINED {line}")
 
@@ -129,8 +131,17 @@ class Report:
                 reason=outcome.reason, message=outcome.message, source=outcome.source or None
             )
             if outcome.violation is not None:
-                entry["error"] = outcome.error()
+                entry["error"] = self._error(outcome.error())
         return _LINE_ENCODER.encode(entry)
+
+    def _error(self, error: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A violation as data; its value hidden when redacting and the field is personal."""
+        if error and self.redact is not None and labelled(str(error.get("path", ""))):
+            message = str(error.get("message", ""))
+            for shown in {str(error.get("value")), repr(error.get("value"))}:
+                message = message.replace(shown, "[redacted]")
+            return {**error, "value": "[redacted]", "message": message}
+        return error
 
     def _drift(self, outcome: Outcome) -> None:
         for field in outcome.new_fields:
@@ -179,7 +190,10 @@ class Report:
     def _write(self, text: str) -> None:
         if self.redact is not None:
             text = self.redact(text)
-        self.stream.write(text + "\n")
+        try:
+            self.stream.write(text + "\n")
+        except UnicodeEncodeError:  # a lone surrogate (valid JSON "\ud800") on a UTF-8 stream
+            self.stream.write(text.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
 
 
 def _redacted_data(data: str, redact: Callable[[str], str]) -> dict[str, Any]:

@@ -8,8 +8,9 @@ pattern scans the text once; the replacement is chosen by the branch that matche
   between digits) keep the country code and the last three digits: +61402960149 ->
   +61*******149. The country code's length (1, 2 or 3 digits) follows ITU-T E.164's assignments.
   The mask has a fixed width, so it does not reveal the number's length either.
-- A caller id without the + form (national format) is masked where it is labelled as one: the
-  JSON key "callerId" and the report's "Caller ID:" line.
+- A caller id without the + form (national format, or a number) is masked where it is labelled
+  as one: the JSON key "callerId", the report's "Caller ID:" line and a rejection message's
+  "callerId: <value>".
 - IPv4 and IPv6 addresses (private ones too) become [IPv4] and [IPv6].
 - Softphone (CCP) URLs keep their scheme and host only: https://host/[redacted].
 """
@@ -20,6 +21,7 @@ import ipaddress
 import re
 
 MASK = "*******"
+LABELLED_KEYS = ("callerId", "softphoneUrl", "softphoneContextUrl")  # masked by their key
 IPV4 = "[IPv4]"
 IPV6 = "[IPv6]"
 
@@ -61,15 +63,26 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 # at the few positions found.
 _GATE = re.compile(
     r"https?://"
-    r'|"(?:callerId|softphoneUrl|softphoneContextUrl)"\s*:\s*"'
+    rf'|"(?:{"|".join(LABELLED_KEYS)})"\s*:\s*'
     r"|Caller ID: "
+    r"|callerId: "
     r"|\+\d"
     r"|\.\d{1,3}\.\d"
     r"|:[0-9A-Fa-f]{0,4}:"
 )
-_KIND = {"h": "url", '"': "json_key", "C": "text_key", "+": "phone", ".": "ipv4", ":": "ipv6"}
+_KIND = {
+    "h": "url",
+    '"': "json_key",
+    "C": "text_key",
+    "c": "message_key",
+    "+": "phone",
+    ".": "ipv4",
+    ":": "ipv6",
+}
 _URL = re.compile(r"https?://[^\s\"'<>\\]*")
 _JSON_STRING = re.compile(r'(?:[^"\\]|\\.)*')
+_NUMBER = re.compile(r"-?\d[\d.eE+-]*")
+_QUOTED = re.compile(r"'[^']*'")  # a value as a jsonschema message quotes it
 _PHONE = re.compile(r"\+\d(?:[ ().-]{0,2}\d){6,14}(?!\d)")
 _IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}(?!\d)(?!\.\d)")
 _IPV6 = re.compile(r"[0-9A-Fa-f:]+(?:\.\d{1,3}){0,3}(?:%[\w.-]+)?")
@@ -88,6 +101,8 @@ def _caller_id(value: str) -> str:
 
 
 def _word_before(text: str, index: int, extra: str) -> bool:
+    if index > 1 and text[index - 2] == "\\":  # a JSON escape such as \n ends a word
+        return False
     return index > 0 and (text[index - 1].isalnum() or text[index - 1] in extra)
 
 
@@ -110,10 +125,17 @@ def _find(text: str, m: re.Match[str], floor: int) -> tuple[int, int, str] | Non
         if url and ("softphone" in url.group() or "/ccp" in url.group()):
             return at, url.end(), _url(url.group())
     elif kind == "json_key":
-        value = _JSON_STRING.match(text, m.end())
+        if text.startswith('"', m.end()):
+            value = _JSON_STRING.match(text, m.end() + 1)
+            if value:
+                masked = _url(value.group()) if "softphone" in m.group() else None
+                return value.start(), value.end(), masked or _caller_id(value.group())
+        elif number := _NUMBER.match(text, m.end()):  # a caller id sent as a number
+            return number.start(), number.end(), f'"{_caller_id(number.group())}"'  # stays JSON
+    elif kind == "message_key":  # detail.contact.callerId: 412345678 is not of type 'string'
+        value = _QUOTED.match(text, m.end()) or _NUMBER.match(text, m.end())
         if value:
-            masked = _url(value.group()) if "softphone" in m.group() else None
-            return m.end(), value.end(), masked or _caller_id(value.group())
+            return value.start(), value.end(), _caller_id(value.group())
     elif kind == "text_key":
         end = text.find("\n", m.end())
         end = len(text) if end < 0 else end
@@ -144,6 +166,11 @@ def _find(text: str, m: re.Match[str], floor: int) -> tuple[int, int, str] | Non
                 if _is_ipv6(text[start:end]):
                     return start, end, IPV6
     return None
+
+
+def labelled(path: str) -> bool:
+    """Whether a dotted path ends in a key whose value is personal data."""
+    return path.rsplit(".", 1)[-1] in LABELLED_KEYS
 
 
 def redact(text: str) -> str:

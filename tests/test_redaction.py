@@ -19,7 +19,9 @@ import handler
 from operata import output
 from operata.config import Settings
 from operata.fixtures import kinesis_event
+from operata.outcomes import Status
 from operata.output import Report
+from operata.processor import examine
 from operata.redact import country_code_length, mask_phone, redact
 from tests.helpers import SOURCES, b64, encode, record_with_data, records_of, run_batch
 
@@ -168,7 +170,7 @@ def test_drift_examples_are_redacted_before_they_are_cut() -> None:
     event["detail"]["contact"]["notes"] = "x" * 194 + " 10.4.3.108"
     _, text = run_batch(records_of(encode(event)), Settings(redact_pii=True))
     drift = next(line for line in text.splitlines() if line.startswith("SCHEMA DRIFT"))
-    assert "10.4.3" not in drift
+    assert "10.4" not in drift  # masked whole, then cut: no leading octets survive the cut
 
 
 def test_redaction_off_costs_nothing_on_the_write_path() -> None:
@@ -283,3 +285,48 @@ def test_every_e164_number_is_masked(code: str, rest: str) -> None:
     assert country_code_length(number[1:]) == len(code)
     redacted = redact(f"caller {number} called")
     assert redacted == f"caller +{code}*******{number[-3:]} called"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"notes": "first line\\n+61402960149 called"}',
+        '{"notes": "gateway\\n10.4.3.108"}',
+        '{"notes": "v6\\n2001:db8::1"}',
+        '{"notes": "tab\\t192.168.1.12"}',
+    ],
+)
+def test_pii_right_after_a_json_escape_is_masked(text: str) -> None:
+    masked = redact(text)
+    assert not any(pii in masked for pii in ["402960", "10.4.3", "2001:db8", "192.168"])
+    json.loads(masked)
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_caller_id_sent_as_a_number_is_masked_everywhere(log_format: str) -> None:
+    event = json.loads(json.dumps(SOURCE_EVENTS["CallSummary"]))
+    event["detail"]["contact"]["callerId"] = 412345678  # wrong type: rejected, and personal
+    settings = Settings(log_format=log_format, redact_pii=True, log_level="DEBUG")
+    outcomes, text = run_batch(records_of(encode(event)), settings)
+    assert [o.reason for o in outcomes] == ["schema_invalid"]
+    assert "412345678" not in text and "412345" not in text
+    assert "*******678" in text
+    if log_format == "json":
+        for line in text.splitlines():
+            json.loads(line)
+
+
+def test_a_lone_surrogate_still_gets_its_log_line() -> None:
+    """Valid JSON ("\\ud800") that a strict UTF-8 stream cannot write as it is."""
+    import io
+
+    event = json.loads(json.dumps(SOURCE_EVENTS["CallSummary"]))
+    event["source"] = "aws.partner/other.com/\ud800"
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", write_through=True)
+    report = Report(Settings(), stream)
+    record = records_of(json.dumps(event).encode())[0]
+    outcome = examine(record)
+    report.record(outcome)
+    assert outcome.status is Status.SKIPPED
+    assert f"SKIPPED seq={record.sequence_number}" in raw.getvalue().decode()
