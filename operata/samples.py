@@ -60,16 +60,19 @@ def read_file(path: Path, found: Samples, label: str | None = None) -> None:
         return
     try:
         document = json.loads(text)
-    except ValueError:
+    except RecursionError:
+        found.unreadable.append(f"{label}: JSON nested too deeply to parse")
+        return
+    except ValueError:  # maybe a log file: its lines are looked at one by one
         document = None
     if document is not None:
-        _classify(document, label, found)
+        _classify_all(document, label, found)
         return
     before = len(found.events)
     for number, line in enumerate(text.splitlines(), 1):
         logged = _logged_document(line)
         if logged is not None:
-            _classify(logged, f"{label}:{number}", found)
+            _classify_all(logged, f"{label}:{number}", found)
     if len(found.events) == before:
         found.unreadable.append(
             f"{label}: not JSON, and no quarantine or DEBUG envelope lines in it"
@@ -83,7 +86,7 @@ def _logged_document(line: str) -> Any:
         return None
     try:  # whatever follows the object on the line (a CloudWatch export's columns) is ignored
         value, _ = json.JSONDecoder().raw_decode(line, start)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if isinstance(value, dict) and (
         "quarantined" in value or value.get("message") == "envelope" or "detail-type" in value
@@ -92,6 +95,16 @@ def _logged_document(line: str) -> Any:
     if isinstance(value, dict) and "data" in value and "reason" in value:
         return value
     return None
+
+
+def _classify_all(document: Any, where: str, found: Samples) -> None:
+    """_classify, with a document nested too deeply to walk named as unreadable, as a whole."""
+    before = len(found.events)
+    try:
+        _classify(document, where, found)
+    except RecursionError:
+        del found.events[before:]
+        found.unreadable.append(f"{where}: nested too deeply to read")
 
 
 def _classify(document: Any, where: str, found: Samples) -> None:
