@@ -127,7 +127,7 @@ class EventSchema:
 #
 # It is generated Python code for the keywords these schemas use, with jsonschema's meaning
 # (draft 2020-12, formats as annotations): one pass, no exceptions, no error objects. A
-# schema using any other keyword is handed to fastjsonschema instead (closed variant first,
+# schema using any other keyword is checked by jsonschema itself instead (closed variant first,
 # then the open one). tests/test_validator_agreement.py compares the verdicts with jsonschema.
 
 VALID, VALID_WITH_NEW_FIELDS, INVALID = 0, 1, 2
@@ -361,11 +361,10 @@ def compile_check(schema: Any) -> Callable[[Any], int]:
     """A function answering VALID, VALID_WITH_NEW_FIELDS or INVALID for an instance."""
     generated = generate(schema)
     if generated is None:
-        return _fastjsonschema_check(schema)
+        return _reference_check(schema)
     source, constants = generated
     namespace: dict[str, Any] = {
         **constants,
-        "_MISSING": _MISSING,
         "_is_number": _is_number,
         "_is_integer": _is_integer,
     }
@@ -374,33 +373,16 @@ def compile_check(schema: Any) -> Callable[[Any], int]:
     return check
 
 
-_MISSING = object()
+def _reference_check(schema: Any) -> Callable[[Any], int]:
+    """The fallback for keywords the generator does not know: jsonschema itself (slower)."""
+    from jsonschema import Draft202012Validator
 
-
-def _fastjsonschema_check(schema: Any) -> Callable[[Any], int]:
-    """The fallback for keywords the generator does not know: two fastjsonschema validators."""
-    import fastjsonschema
-
-    def compiled(document: Any) -> Callable[[Any], Any]:
-        # fastjsonschema knows drafts 4 to 7; the keywords these schemas use mean the same
-        # in 2020-12. Formats are annotations in 2020-12, so they are not asserted here either.
-        draft7 = {**document, "$schema": "http://json-schema.org/draft-07/schema#"}
-        validate: Callable[[Any], Any] = fastjsonschema.compile(draft7, use_formats=False)
-        return validate
-
-    exact, open_ = compiled(_closed(schema)), compiled(schema)
+    exact, open_ = Draft202012Validator(_closed(schema)), Draft202012Validator(schema)
 
     def check(instance: Any) -> int:
-        try:
-            exact(instance)
+        if exact.is_valid(instance):
             return VALID
-        except fastjsonschema.JsonSchemaException:
-            pass
-        try:
-            open_(instance)
-            return VALID_WITH_NEW_FIELDS
-        except fastjsonschema.JsonSchemaException:
-            return INVALID
+        return VALID_WITH_NEW_FIELDS if open_.is_valid(instance) else INVALID
 
     return check
 

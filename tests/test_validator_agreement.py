@@ -6,7 +6,7 @@ fields, out-of-range values, extra fields, integer-valued floats, booleans for n
 the generated check must accept exactly what jsonschema accepts, and must report new fields
 exactly when jsonschema rejects the closed variant of the schema (additionalProperties: false
 wherever properties are listed). Random schemas made of the keywords the generator translates
-are compared too, and a schema with a keyword it does not translate goes to fastjsonschema.
+are compared too, and a schema with a keyword it does not translate goes to jsonschema itself.
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def test_every_fixture_is_checked_as_jsonschema_checks_it(name: str) -> None:
 
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
 def test_the_generator_translates_every_schema_in_schemas(name: str) -> None:
-    # Otherwise the fastjsonschema fallback runs: correct, but slower. Say so here.
+    # Otherwise the jsonschema fallback runs: correct, but much slower. Say so here.
     assert generate(_document(name)) is not None
 
 
@@ -292,7 +292,7 @@ def test_deeply_nested_schemas_are_split_into_functions() -> None:
         ({"type": "array", "items": False}, [], [1]),
     ],
 )
-def test_other_keywords_fall_back_to_fastjsonschema(schema: Any, good: Any, bad: Any) -> None:
+def test_other_keywords_fall_back_to_jsonschema(schema: Any, good: Any, bad: Any) -> None:
     assert generate(schema) is None
     assert assert_agrees(schema, good) != INVALID
     assert assert_agrees(schema, bad) == INVALID
