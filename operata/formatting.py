@@ -36,7 +36,9 @@ def num(value: float | None) -> str:
     """A number as people write it: 180, 4.5, 0.05; n/a when missing."""
     if value is None:
         return NA
-    if float(value).is_integer():
+    if isinstance(value, int):  # also one too large for a float
+        return str(value)
+    if value.is_integer():
         return str(int(value))
     return f"{value:.4f}".rstrip("0").rstrip(".")
 

@@ -17,11 +17,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)")
+
 
 def parse_time(value: str) -> datetime:
-    """RFC 3339 text -> a timezone-aware datetime (naive input is taken as UTC)."""
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    """RFC 3339 text (with its offset) -> a datetime in UTC; ValueError for anything else."""
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise ValueError(f"{value!r} is not an RFC 3339 timestamp")
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first UTC instant
+        raise ValueError(f"{value!r} is out of range") from None
 
 
 def camel_case(name: str) -> str:

@@ -61,6 +61,7 @@ def test_time_is_shown_in_utc() -> None:
         (4.5, "4.5"),
         (0.05, "0.05"),
         (1.23456, "1.2346"),
+        (10**400, "1" + "0" * 400),  # valid JSON, too large for a float
     ],
 )
 def test_numbers_read_as_people_write_them(value: float | None, text: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,6 +13,7 @@ from operata.models import (
     Envelope,
     HeadsetSummary,
     InsightsSummary,
+    parse_time,
 )
 from tests.helpers import source_event
 
@@ -24,9 +25,27 @@ def test_envelope_time_is_timezone_aware() -> None:
     assert envelope.source.startswith("aws.partner/operata.com/")
 
 
-def test_naive_time_is_taken_as_utc() -> None:
-    envelope = Envelope.from_dict({**source_event("CallSummary"), "time": "2023-06-01T05:00:13"})
-    assert envelope.time.tzinfo is not None
+def test_time_with_an_offset_is_converted_to_utc() -> None:
+    event = {**source_event("CallSummary"), "time": "2023-06-01T15:00:13.5+10:00"}
+    envelope = Envelope.from_dict(event)
+    assert envelope.time == datetime(2023, 6, 1, 5, 0, 13, 500000, tzinfo=UTC)
+    assert envelope.time.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2023-06-01T05:00:13",  # no offset: not RFC 3339
+        "2023-06-01",
+        "2023-W22-5",
+        "20230601T050013Z",
+        "yesterday",
+        "0001-01-01T00:00:00+01:00",  # before the first UTC instant
+    ],
+)
+def test_time_that_is_not_rfc_3339_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_time(text)
 
 
 def test_call_summary_attributes_are_snake_case() -> None:
