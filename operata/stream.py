@@ -204,6 +204,8 @@ class Consumer:
     poll_interval: float = 1.0
     stream_arn: str = ""
     shards: dict[str, ShardSummary] = field(default_factory=dict)
+    # Where a shard starts again when its iterator expired before it read anything (open()).
+    restart: tuple[str, datetime | None] = ("TRIM_HORIZON", None)
 
     def context(self) -> Any:
         return self.context_factory() if self.context_factory else LocalContext(self.timeout_ms)
@@ -213,6 +215,8 @@ class Consumer:
         self.out.flush()
 
     def open(self, start: str, timestamp: datetime | None = None) -> None:
+        """An iterator per shard: TRIM_HORIZON, LATEST or AT_TIMESTAMP (default: now)."""
+        opened = datetime.now(UTC)
         summary = self.client.describe_stream_summary(StreamName=self.stream)
         self.stream_arn = summary["StreamDescriptionSummary"]["StreamARN"]
         shard_ids: list[str] = []
@@ -225,30 +229,40 @@ class Consumer:
                 break
             kwargs = {"NextToken": token}
         for shard_id in shard_ids:
-            request: dict[str, Any] = {
-                "StreamName": self.stream,
-                "ShardId": shard_id,
-                "ShardIteratorType": start,
-            }
-            if start == "AT_TIMESTAMP":
-                request["Timestamp"] = timestamp or datetime.now(UTC)
-            iterator = self.client.get_shard_iterator(**request)["ShardIterator"]
+            iterator = self.iterator(shard_id, start, timestamp=timestamp or opened)
             self.shards[shard_id] = ShardSummary(shard_id, iterator=iterator)
+        # An iterator that expires before it read a record starts again from the same point.
+        # For LATEST that is the time it was opened: a new LATEST iterator would skip whatever
+        # arrived while the old one sat unused.
+        if start != "TRIM_HORIZON":
+            self.restart = ("AT_TIMESTAMP", timestamp or opened)
+
+    def iterator(
+        self, shard_id: str, kind: str, *, timestamp: datetime | None = None, after: str = ""
+    ) -> str:
+        request: dict[str, Any] = {
+            "StreamName": self.stream,
+            "ShardId": shard_id,
+            "ShardIteratorType": kind,
+        }
+        if kind == "AT_TIMESTAMP":
+            request["Timestamp"] = timestamp
+        elif kind == "AFTER_SEQUENCE_NUMBER":
+            request["StartingSequenceNumber"] = after
+        return str(self.client.get_shard_iterator(**request)["ShardIterator"])
 
     def poll(self, shard: ShardSummary, drain: bool) -> int:
         """One GetRecords on a shard, and the invocations for what it returned."""
         try:
             page = self.client.get_records(ShardIterator=shard.iterator, Limit=self.batch_size)
         except self.client.exceptions.ExpiredIteratorException:
-            request: dict[str, Any] = {"StreamName": self.stream, "ShardId": shard.shard_id}
             if shard.last_sequence:
-                request.update(
-                    ShardIteratorType="AFTER_SEQUENCE_NUMBER",
-                    StartingSequenceNumber=shard.last_sequence,
+                shard.iterator = self.iterator(
+                    shard.shard_id, "AFTER_SEQUENCE_NUMBER", after=shard.last_sequence
                 )
             else:
-                request["ShardIteratorType"] = "TRIM_HORIZON"
-            shard.iterator = self.client.get_shard_iterator(**request)["ShardIterator"]
+                kind, timestamp = self.restart
+                shard.iterator = self.iterator(shard.shard_id, kind, timestamp=timestamp)
             return 0
         records = page.get("Records", [])
         shard.iterator = page.get("NextShardIterator")
@@ -391,7 +405,15 @@ def consume_command(args: argparse.Namespace) -> int:
         if not args.timestamp:
             print("error: --from AT_TIMESTAMP needs --timestamp", file=sys.stderr)
             return 2
-        timestamp = datetime.fromisoformat(args.timestamp)
+        try:
+            timestamp = datetime.fromisoformat(args.timestamp)
+        except ValueError:
+            print(
+                f"error: --timestamp {args.timestamp}: not an ISO 8601 time "
+                "(e.g. 2024-05-01T12:00:00Z)",
+                file=sys.stderr,
+            )
+            return 2
         if timestamp.tzinfo is None:
             timestamp = timestamp.replace(tzinfo=UTC)
     if not 1 <= args.batch_size <= 10_000:

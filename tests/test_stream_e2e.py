@@ -13,9 +13,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ import boto3
 import pytest
 
 import handler as lambda_handler
+from operata.cli import main
 from operata.stream import (
     MAX_RECORD_BYTES,
     Consumer,
@@ -417,3 +420,60 @@ def test_consume_gives_up_after_the_retries_and_says_which_records(aws: dict[str
     assert len(given_up) == 2
     assert len(recorder.calls) == 3  # the first attempt and two retries
     assert f"GAVE UP after 2 retries on 2 records, sequence numbers {', '.join(given_up)}" in said
+
+
+class ExpiringIterators:
+    """A Kinesis client whose first GetRecords on each of `shards` finds the iterator expired
+    (an iterator left unused for 5 minutes); it also notes every GetShardIterator request."""
+
+    def __init__(self, client: Any, shards: int = 2) -> None:
+        self.client = client
+        self.to_expire = shards
+        self.requests: list[dict[str, Any]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def get_shard_iterator(self, **request: Any) -> Any:
+        self.requests.append(request)
+        return self.client.get_shard_iterator(**request)
+
+    def get_records(self, **request: Any) -> Any:
+        if self.to_expire:
+            self.to_expire -= 1
+            error = {"Error": {"Code": "ExpiredIteratorException", "Message": "expired"}}
+            raise self.client.exceptions.ExpiredIteratorException(error, "GetRecords")
+        return self.client.get_records(**request)
+
+
+@pytest.mark.parametrize("start", ["LATEST", "AT_TIMESTAMP"])
+def test_an_expired_iterator_starts_again_where_consume_started(
+    aws: dict[str, Any], start: str
+) -> None:
+    """Not from TRIM_HORIZON: what was on the stream before the start is not read."""
+    kinesis = aws["kinesis"]
+    before = encode(_call_summary(f"before-{start}"))
+    kinesis.put_record(StreamName=aws["stream"], Data=before, PartitionKey="k")
+    time.sleep(0.05)
+    client = ExpiringIterators(kinesis)
+    recorder = Recorder()
+    consumer = Consumer(client=client, stream=aws["stream"], handler=recorder, out=io.StringIO())
+    consumer.open(start, datetime.now(UTC) if start == "AT_TIMESTAMP" else None)
+    time.sleep(0.05)
+    after = encode(_call_summary(f"after-{start}"))
+    put = kinesis.put_record(StreamName=aws["stream"], Data=after, PartitionKey="k")
+    consumer.run(drain=True, max_seconds=60)
+
+    assert client.to_expire == 0
+    assert [sequences for sequences, _ in recorder.calls] == [[put["SequenceNumber"]]]
+    reopened = client.requests[2:]
+    assert len(reopened) == 2 and all(r["ShardIteratorType"] == "AT_TIMESTAMP" for r in reopened)
+
+
+def test_consume_names_a_timestamp_it_cannot_read(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(
+        ["consume", "--stream", "s", "--from", "AT_TIMESTAMP", "--timestamp", "yesterday"]
+    )
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "--timestamp yesterday" in err and "ISO 8601" in err
