@@ -105,11 +105,12 @@ def _compile(model: type) -> Callable[[dict[str, Any]], Any]:
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         if required:
             value = f"{convert}(d[{key!r}])" if convert else f"d[{key!r}]"
+        elif f.default_factory is not dataclasses.MISSING:
+            converted = f"{convert}(v)" if convert else "v"
+            value = f"(_factory_{f.name}() if (v := d.get({key!r})) is None else {converted})"
+            ns[f"_factory_{f.name}"] = f.default_factory
         elif convert:
             value = _value(key, convert, _default(f), ns, f.name)
-        elif f.default_factory is not dataclasses.MISSING:
-            value = f"(_factory_{f.name}() if (v := d.get({key!r})) is None else v)"
-            ns[f"_factory_{f.name}"] = f.default_factory
         elif f.default is None:
             value = f"d.get({key!r})"
         else:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from operata import schemas
 from operata.builders import build
-from operata.models import Envelope
+from operata.models import Envelope, Model, Stats
 from operata.registry import EVENT_TYPES
 from tests.helpers import paths_in, value_at
 
@@ -150,3 +150,16 @@ def _minimal(schema: dict[str, Any]) -> Any:
     if kind == "array":
         return []
     return None
+
+
+@dataclasses.dataclass
+class WithLists(Model):
+    """A model whose defaults are made by factories (none of the event models has one yet)."""
+
+    values: list[float] = dataclasses.field(default_factory=list)
+    stats: list[Stats] = dataclasses.field(default_factory=list)
+
+
+def test_a_default_factory_applies_to_converted_fields_too() -> None:
+    for data in [{}, {"values": [1, 2.5]}, {"stats": [{"min": 1}]}]:
+        assert strict(build(WithLists, data)) == strict(WithLists.from_dict(data))
