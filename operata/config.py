@@ -36,6 +36,18 @@ def _level(value: str | None) -> str:
     return text
 
 
+def _milliseconds(value: str | None, default: int) -> int:
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ValueError(f"DEADLINE_MARGIN_MS must be a whole number of ms, not {value!r}")
+    return number
+
+
 @dataclass(frozen=True)
 class Settings:
     stage: str = LOCAL_STAGE
@@ -69,5 +81,5 @@ class Settings:
             quarantine_prefix=f"{prefix}/" if prefix else "",
             metrics_namespace=env.get("METRICS_NAMESPACE", "").strip() or cls.metrics_namespace,
             service_name=env.get("SERVICE_NAME", "").strip() or cls.service_name,
-            deadline_margin_ms=int(env.get("DEADLINE_MARGIN_MS", cls.deadline_margin_ms)),
+            deadline_margin_ms=_milliseconds(env.get("DEADLINE_MARGIN_MS"), cls.deadline_margin_ms),
         )

@@ -178,7 +178,18 @@ class Report:
 
     def _debug_envelope(self, outcome: Outcome) -> None:
         assert outcome.envelope is not None
-        envelope = outcome.envelope.to_dict(encode_json=True)
+        e = outcome.envelope
+        envelope = {  # the event as EventBridge sent it, with `time` in UTC
+            "version": e.version,
+            "id": e.id,
+            "detail-type": e.detail_type,
+            "source": e.source,
+            "account": e.account,
+            "time": e.time.isoformat(),
+            "region": e.region,
+            "resources": e.resources,
+            "detail": e.detail,
+        }
         line = json.dumps(
             {"level": "DEBUG", "message": "envelope", "envelope": envelope}, default=str
         )

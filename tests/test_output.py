@@ -257,8 +257,38 @@ def test_settings_as_serverless_yml_sets_them_per_stage() -> None:
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"REDACT_PII": "maybe"}, "REDACT_PII"),
+        ({"DEADLINE_MARGIN_MS": "3s"}, "DEADLINE_MARGIN_MS"),
+        ({"DEADLINE_MARGIN_MS": "-1"}, "DEADLINE_MARGIN_MS"),
     ],
 )
 def test_invalid_settings_name_the_variable(env: dict[str, str], named: str) -> None:
     with pytest.raises(ValueError, match=named):
         Settings.from_env(env)
+
+
+def test_debug_envelope_line_does_not_need_dataclasses_json() -> None:
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    code = (
+        "import io, json, sys\n"
+        "from operata.config import Settings\n"
+        "from operata.output import Report\n"
+        "from operata.processor import examine\n"
+        "from operata.fixtures import kinesis_event\n"
+        "from operata.kinesis import KinesisRecord\n"
+        "raw = open('events/source/CallSummary.json', 'rb').read()\n"
+        "record = KinesisRecord.from_lambda(kinesis_event([raw])['Records'][0])\n"
+        "out = io.StringIO()\n"
+        "Report(Settings(log_format='json', log_level='DEBUG'), out).record(examine(record))\n"
+        "envelope = json.loads(out.getvalue().splitlines()[0])['envelope']\n"
+        "assert envelope['time'] == '2023-06-01T05:00:13+00:00', envelope['time']\n"
+        "assert envelope['detail'] == json.loads(raw)['detail']\n"
+        "print('dataclasses_json' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
