@@ -40,13 +40,6 @@ _STATUS_METRIC = {s: f"Records{s.value.capitalize()}" for s in Status}
 _TYPE_METRICS = ("Records", "RecordsProcessed", "RecordsRejected", "SchemaDriftFields")
 
 
-def detail_type_dimension(outcome: Outcome) -> str | None:
-    """The DetailType dimension value of an Operata record; None when it has no detail-type."""
-    if not outcome.detail_type or not is_operata_source(outcome.source):
-        return None
-    return outcome.detail_type if outcome.detail_type in EVENT_TYPES else OTHER_TYPE
-
-
 def emf_documents(
     outcomes: Sequence[Outcome],
     *,
