@@ -209,6 +209,7 @@ def test_drift_warning_in_json_logs(capsys: pytest.CaptureFixture[str]) -> None:
     out = io.StringIO()
     report = Report(Settings(log_format="json"), out)
     outcomes = process_batch(records, quarantine=Failing(), reporter=report)
+    assert [o.status for o in outcomes] == [Status.PROCESSED]
     report.finish(outcomes)
     warnings = [
         entry
@@ -228,7 +229,10 @@ def test_drift_is_per_detail_type_and_path() -> None:
     call["detail"]["contact"]["channel"] = "VOICE"
     out = io.StringIO()
     report = Report(Settings(), out)
-    process_batch(records_of(encode(insights), encode(call)), quarantine=Failing(), reporter=report)
+    outcomes = process_batch(
+        records_of(encode(insights), encode(call)), quarantine=Failing(), reporter=report
+    )
+    assert [o.status for o in outcomes] == [Status.PROCESSED, Status.PROCESSED]
     assert [line.split(":")[0] for line in drift_lines(out.getvalue())] == [
         "SCHEMA DRIFT InsightsSummary",
         "SCHEMA DRIFT CallSummary",
@@ -272,7 +276,8 @@ def test_a_field_that_disappears_is_processed_and_shown_as_na(
 
 
 class Failing:
-    """A quarantine that must not be used."""
+    """A quarantine that must not be used (the tests assert that every outcome is processed:
+    a put would turn into a failed outcome, since the batch loop catches what put raises)."""
 
     def put(self, outcome: Outcome) -> None:
         raise AssertionError(f"unexpected rejection: {outcome.reason}: {outcome.message}")
