@@ -90,34 +90,36 @@ class Diff:
 
 def diff_samples(samples: Samples, directory: Path) -> Diff:
     result = Diff(unreadable=list(samples.unreadable))
+    broken: set[str] = set()  # detail-types whose schema file cannot be read: said once
     for sample in samples.events:
         event = sample.event
         detail_type = event["detail-type"]
         if not is_operata_source(event["source"]):
             result.not_operata += 1
             continue
+        if detail_type in broken:
+            continue
         if detail_type not in result.types:
-            document = _schema_document(directory, detail_type, result)
+            path = directory / f"{detail_type}.json"
+            try:
+                document = _schema_document(path, detail_type)
+            except (OSError, ValueError) as exc:
+                result.unreadable.append(f"{path}: cannot read the schema: {exc}")
+                broken.add(detail_type)
+                continue
             if document is None:
                 result.no_schema[detail_type] = result.no_schema.get(detail_type, 0) + 1
                 continue
-            path = directory / f"{detail_type}.json"
             result.types[detail_type] = TypeDiff(detail_type, path, document)
         _add(result.types[detail_type], event["detail"])
     return result
 
 
-def _schema_document(directory: Path, detail_type: str, result: Diff) -> dict[str, Any] | None:
+def _schema_document(path: Path, detail_type: str) -> dict[str, Any] | None:
+    """The schema for a detail-type, None when there is none; raises when it is unreadable."""
     if detail_type == schemas.ENVELOPE or not re.fullmatch(r"[A-Za-z0-9_.-]+", detail_type):
         return None
-    path = directory / f"{detail_type}.json"
-    if not path.is_file():
-        return None
-    try:
-        return schemas.read_schema_file(path)
-    except (OSError, ValueError) as exc:
-        result.unreadable.append(f"{path}: cannot read the schema: {exc}")
-        return None
+    return schemas.read_schema_file(path) if path.is_file() else None
 
 
 def _add(diff: TypeDiff, detail: dict[str, Any]) -> None:

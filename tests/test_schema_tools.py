@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import shutil
@@ -473,3 +474,21 @@ def test_inferred_schemas() -> None:
         "examples": [[]],
         "type": "array",
     }
+
+
+def test_diff_names_an_unreadable_schema_once(tmp_path: Path) -> None:
+    schemas_copy = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", schemas_copy)
+    (schemas_copy / "CallSummary.json").write_text("{ not json")
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    for n in range(2):
+        (samples / f"call-{n}.json").write_text(json.dumps(source_event("CallSummary")))
+    out = io.StringIO()
+    err = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(["schemas", "diff", str(samples), "--schemas-dir", str(schemas_copy)])
+    assert status == 2
+    text = out.getvalue() + err.getvalue()
+    assert text.count("cannot read the schema") == 1
+    assert "no schema" not in text
