@@ -26,8 +26,8 @@ demo: install
 	$(RUN) LOG_FORMAT=text $(SLS) invoke local --stage local -f processEvents -p events/mixed-batch.json
 
 lint: install
-	$(VENV)/bin/ruff check handler.py operata tests bench
-	$(VENV)/bin/ruff format --check handler.py operata tests bench
+	$(VENV)/bin/ruff check handler.py operata tests bench scripts
+	$(VENV)/bin/ruff format --check handler.py operata tests bench scripts
 	$(VENV)/bin/mypy handler.py operata
 
 unit: install
