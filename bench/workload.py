@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,9 @@ def mixed_batch(size: int) -> dict[str, Any]:
     for name, count in MIX.items():
         cycle += [(SOURCES / name).read_bytes()] * count
     bad = json.loads(BAD.read_text())["Records"]
-    spread = [cycle[i::3] for i in range(3)]  # interleave the types
-    ordered = [payload for part in spread for payload in part]
+    stride = 7  # coprime with len(cycle): every payload once, the types interleaved
+    assert math.gcd(stride, len(cycle)) == 1, "choose another stride for this MIX"
+    ordered = [cycle[(i * stride) % len(cycle)] for i in range(len(cycle))]
     rejected = size // 33
     event = kinesis_event(ordered[i % len(ordered)] for i in range(size - rejected))
     for n in range(rejected):
