@@ -40,12 +40,13 @@ class KinesisRecord:
             arrival_time=float(arrival) if isinstance(arrival, int | float) else None,
         )
 
-    def raw_bytes(self) -> bytes:
-        """The record's payload bytes; the base64 text itself when it is not valid base64."""
-        try:
-            return base64.b64decode(self.data, validate=True)
-        except (binascii.Error, ValueError):
-            return self.data.encode("utf-8", "surrogateescape")
+
+def payload_bytes(data: str) -> bytes:
+    """A record's payload bytes; the base64 text itself when it is not valid base64."""
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        return data.encode("utf-8", "surrogateescape")
 
 
 class DecodeError(Exception):

@@ -7,10 +7,9 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from operata.formatting import call_metrics
 from operata.kinesis import KinesisRecord
 from operata.models import Envelope
-from operata.quality import Overall, overall_quality
+from operata.quality import Overall
 from operata.registry import EventType
 from operata.schemas import Violation
 
@@ -46,12 +45,9 @@ class Outcome:
         return {} if self.event_type is None else self.event_type.summarise(self.detail)
 
     def call_quality(self) -> tuple[float | None, Overall]:
-        """A CallSummary's MOS and overall quality: read from its summary once that is made."""
-        summary = self.__dict__.get("summary")
-        if summary and "overallQuality" in summary:
-            return summary["mos"], _OVERALL[summary["overallQuality"]]
-        mos, inbound, outbound = call_metrics(self.detail)
-        return mos, overall_quality(mos, inbound, outbound)
+        """A CallSummary's MOS and overall quality, from its summary (made once per record)."""
+        summary = self.summary
+        return summary["mos"], _OVERALL[summary["overallQuality"]]
 
     @property
     def event_id(self) -> str:

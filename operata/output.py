@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from operata.config import LEVELS, Settings
 from operata.formatting import render_unknown, report_block
-from operata.kinesis import KinesisRecord
+from operata.kinesis import payload_bytes
 from operata.metrics import emf_documents
 from operata.outcomes import Outcome, Status
 from operata.redact import labelled
@@ -209,7 +209,7 @@ class Report:
 
 def _redacted_data(data: str, redact: Callable[[str], str]) -> dict[str, Any]:
     """A quarantine entry's `data`, as redacted text instead of the record's base64."""
-    payload = KinesisRecord("", "", data, "", "", None).raw_bytes()
+    payload = payload_bytes(data)
     return {
         "data": redact(payload.decode("utf-8", "backslashreplace")),
         "dataEncoding": "text-redacted",  # not the record: PII masked, bytes not kept

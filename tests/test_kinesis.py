@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from operata.kinesis import DecodeError, KinesisRecord, decode, is_operata_source
+from operata.kinesis import (
+    DecodeError,
+    KinesisRecord,
+    decode,
+    is_operata_source,
+    payload_bytes,
+)
 from tests.helpers import b64
 
 
@@ -91,5 +97,5 @@ def test_malformed_lambda_records_still_give_a_record(raw: object) -> None:
 
 
 def test_raw_bytes_are_the_decoded_payload_or_the_text_itself() -> None:
-    assert KinesisRecord("1", "k", b64(b"\x00\xff"), "s", "a", None).raw_bytes() == b"\x00\xff"
-    assert KinesisRecord("1", "k", "%%%", "s", "a", None).raw_bytes() == b"%%%"
+    assert payload_bytes(b64(b"\x00\xff")) == b"\x00\xff"
+    assert payload_bytes("%%%") == b"%%%"
