@@ -7,6 +7,7 @@ schema yet. They read the typed models only, and print n/a for what the event la
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
@@ -47,8 +48,14 @@ def text(value: str | None) -> str:
     return value if value else NA
 
 
-def rated(value: float | None, rating: str | None, unit: str = "") -> str:
-    return NA if value is None else f"{num(value)}{unit} ({rating})"
+def rating(rate: Callable[[float], str], value: float | None) -> str | None:
+    """The rating of a figure, None when the event lacks it."""
+    return None if value is None else rate(value)
+
+
+def rated(value: float | None, rate: Callable[[float], str], unit: str = "") -> str:
+    """4.5 (Excellent), 0.05% (Minimal); n/a when the event lacks the figure."""
+    return NA if value is None else f"{num(value)}{unit} ({rate(value)})"
 
 
 def avg(stats: Stats | None) -> float | None:
@@ -110,8 +117,8 @@ def render_call_summary(call: CallSummary) -> list[str]:
     mos, inbound, outbound = call_metrics(call)
     lines = [
         "Call Summary Details:",
-        f"  Direction: {text(contact.direction).upper() if contact.direction else NA}",
-        f"  Ended By: {text(contact.ended_by).upper() if contact.ended_by else NA}",
+        f"  Direction: {contact.direction.upper() if contact.direction else NA}",
+        f"  Ended By: {contact.ended_by.upper() if contact.ended_by else NA}",
         f"  Queue: {text(contact.queue_name)}",
         f"  Caller ID: {text(contact.caller_id)}",
         f"  Agent: {agent_name(agent.friendly_name, agent.username) if agent else NA}",
@@ -123,11 +130,9 @@ def render_call_summary(call: CallSummary) -> list[str]:
         lines.append(f"  Hold Time: {num(on_hold)} seconds")
     lines += [
         "  Audio Quality:",
-        "    Inbound Packet Loss: "
-        + rated(inbound, rate_packet_loss(inbound) if inbound is not None else None, "%"),
-        "    Outbound Packet Loss: "
-        + rated(outbound, rate_packet_loss(outbound) if outbound is not None else None, "%"),
-        f"    MOS Score: {rated(mos, rate_mos(mos) if mos is not None else None)}",
+        "    Inbound Packet Loss: " + rated(inbound, rate_packet_loss, "%"),
+        "    Outbound Packet Loss: " + rated(outbound, rate_packet_loss, "%"),
+        f"    MOS Score: {rated(mos, rate_mos)}",
         f"  {_OVERALL_LINE[overall_quality(mos, inbound, outbound)]}",
     ]
     return lines
@@ -144,13 +149,13 @@ def summarise_call_summary(call: CallSummary) -> dict[str, Any]:
         "agent": agent.username if agent else None,
         "direction": call.contact.direction,
         "durationSec": duration,
-        "durationRating": rate_duration(duration) if duration is not None else None,
+        "durationRating": rating(rate_duration, duration),
         "mos": mos,
-        "mosRating": rate_mos(mos) if mos is not None else None,
+        "mosRating": rating(rate_mos, mos),
         "packetLossInboundPct": inbound,
-        "packetLossInboundRating": rate_packet_loss(inbound) if inbound is not None else None,
+        "packetLossInboundRating": rating(rate_packet_loss, inbound),
         "packetLossOutboundPct": outbound,
-        "packetLossOutboundRating": rate_packet_loss(outbound) if outbound is not None else None,
+        "packetLossOutboundRating": rating(rate_packet_loss, outbound),
         "overallQuality": overall_quality(mos, inbound, outbound).value,
     }
 
