@@ -21,30 +21,46 @@ def kinesis_event(
     shard: str = "shardId-000000000000",
     partition_keys: Iterable[str] | None = None,
 ) -> dict[str, Any]:
-    """A Lambda Kinesis event holding each payload as one record, in order."""
+    """A Lambda Kinesis event holding each payload as one record, in order.
+
+    Partition keys default to the EventBridge rule's (the event id), `pk-<n>` for non-events.
+    """
     keys = iter(partition_keys) if partition_keys is not None else None
     records = []
     for index, payload in enumerate(payloads):
-        sequence = str(FIRST_SEQUENCE + index)
         records.append(
-            {
-                "kinesis": {
-                    "kinesisSchemaVersion": "1.0",
-                    "partitionKey": next(keys) if keys else f"pk-{index}",
-                    "sequenceNumber": sequence,
-                    "data": base64.b64encode(payload).decode("ascii"),
-                    "approximateArrivalTimestamp": ARRIVAL + index,
-                },
-                "eventSource": "aws:kinesis",
-                "eventVersion": "1.0",
-                "eventID": f"{shard}:{sequence}",
-                "eventName": "aws:kinesis:record",
-                "invokeIdentityArn": "arn:aws:iam::123456789012:role/operata-processor",
-                "awsRegion": stream_arn.split(":")[3] if stream_arn.count(":") >= 3 else "",
-                "eventSourceARN": stream_arn,
-            }
+            lambda_record(
+                payload,
+                sequence=str(FIRST_SEQUENCE + index),
+                key=next(keys) if keys else partition_key(payload, f"pk-{index}"),
+                arrival=ARRIVAL + index,
+                shard=shard,
+                stream_arn=stream_arn,
+            )
         )
     return {"Records": records}
+
+
+def lambda_record(
+    data: bytes, *, sequence: str, key: str, arrival: float, shard: str, stream_arn: str
+) -> dict[str, Any]:
+    """One record as the event source mapping hands it to the function."""
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": key,
+            "sequenceNumber": sequence,
+            "data": base64.b64encode(data).decode("ascii"),
+            "approximateArrivalTimestamp": arrival,
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"{shard}:{sequence}",
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": "arn:aws:iam::123456789012:role/operata-processor",
+        "awsRegion": stream_arn.split(":")[3] if stream_arn.count(":") >= 3 else "",
+        "eventSourceARN": stream_arn,
+    }
 
 
 def partition_key(payload: bytes, fallback: str) -> str:
@@ -66,12 +82,7 @@ def kinesis_event_command(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"error: cannot read {name}: {exc.strerror}", file=sys.stderr)
             return 2
-    event = kinesis_event(
-        payloads,
-        stream_arn=args.stream_arn,
-        shard=args.shard,
-        partition_keys=[partition_key(p, f"pk-{i}") for i, p in enumerate(payloads)],
-    )
+    event = kinesis_event(payloads, stream_arn=args.stream_arn, shard=args.shard)
     text = json.dumps(event, indent=2) + "\n"
     if args.output:
         Path(args.output).write_text(text)

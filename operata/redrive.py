@@ -19,6 +19,7 @@ is moved under `redriven/`; a record still rejected has its entry rewritten with
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import sys
 from collections import Counter
@@ -33,17 +34,12 @@ from operata.outcomes import Outcome, Status
 from operata.output import Report
 from operata.processor import Reporter, examine, process_batch
 from operata.quarantine import S3Quarantine, key_for, record_of
+from operata.stream import arrival_seconds, aws_client
 
 REDRIVEN = "redriven/"
 ON_FAILURE_PREFIX = "aws/lambda/"
 ON_FAILURE_REASON = "on_failure"  # --reason value that selects the on-failure records only
 NOT_REPLAYABLE = "not_replayable"
-
-
-def _client(service: str, endpoint_url: str | None) -> Any:
-    import boto3
-
-    return boto3.client(service, endpoint_url=endpoint_url or None)
 
 
 def _keys(s3: Any, bucket: str, prefix: str) -> Iterator[str]:
@@ -187,8 +183,6 @@ class Redrive:
 
 def read_range(kinesis: Any, info: dict[str, Any]) -> list[KinesisRecord]:
     """Records startSequenceNumber..endSequenceNumber of a shard, as Lambda delivered them."""
-    from operata.stream import lambda_record
-
     arn = str(info["streamArn"])
     shard, start, end = (
         str(info["shardId"]),
@@ -208,7 +202,16 @@ def read_range(kinesis: Any, info: dict[str, Any]) -> list[KinesisRecord]:
         for raw in page.get("Records", []):
             if last is not None and int(raw["SequenceNumber"]) > last:
                 return records
-            records.append(KinesisRecord.from_lambda(lambda_record(raw, shard, arn)))
+            records.append(
+                KinesisRecord(
+                    sequence_number=str(raw["SequenceNumber"]),
+                    partition_key=str(raw.get("PartitionKey", "")),
+                    data=base64.b64encode(raw.get("Data", b"")).decode("ascii"),
+                    shard_id=shard,
+                    stream_arn=arn,
+                    arrival_time=arrival_seconds(raw),
+                )
+            )
         if not page.get("Records") and not page.get("MillisBehindLatest"):
             break
         iterator = page.get("NextShardIterator")
@@ -219,14 +222,14 @@ def redrive_command(args: argparse.Namespace) -> int:
     schemas.clear_cache()  # the schemas as they are on disk now
     settings = Settings.from_env()
     prefix = args.prefix.strip("/")
-    s3 = _client("s3", args.endpoint_url)
+    s3 = aws_client("s3", args.endpoint_url)
     job = Redrive(
         s3=s3,
         bucket=args.bucket,
         prefix=f"{prefix}/" if prefix else "",
         dry_run=args.dry_run,
         reporter=Report(settings),
-        kinesis=_client("kinesis", args.endpoint_url),
+        kinesis=aws_client("kinesis", args.endpoint_url),
     )
     for key in job.entry_keys(args.reason):
         job.entry(key)

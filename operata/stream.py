@@ -13,7 +13,6 @@ Both talk to whatever endpoint boto3 is given (a moto server on loopback in the 
 from __future__ import annotations
 
 import argparse
-import base64
 import importlib
 import json
 import os
@@ -26,15 +25,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from operata.fixtures import partition_key
+from operata.fixtures import lambda_record, partition_key
 
 MAX_RECORD_BYTES = 1024 * 1024  # Kinesis: data + partition key, in bytes
-LOCAL_ROLE = "arn:aws:iam::123456789012:role/operata-local-consumer"
 
 Handler = Callable[[Any, Any], Any]
 
 
-def _client(service: str, endpoint_url: str | None) -> Any:
+def aws_client(service: str, endpoint_url: str | None) -> Any:
+    """A boto3 client with the usual credentials, at endpoint_url when one is given."""
     import boto3
 
     return boto3.client(service, endpoint_url=endpoint_url or None)
@@ -79,7 +78,7 @@ def publish_command(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"error: cannot read {name}: {exc.strerror}", file=sys.stderr)
             return 2
-    results = publish(_client("kinesis", args.endpoint_url), args.stream, payloads)
+    results = publish(aws_client("kinesis", args.endpoint_url), args.stream, payloads)
     for put in results:
         if put.error:
             print(f"NOT PUT {put.name}: {put.error}")
@@ -109,30 +108,24 @@ class LocalContext:
         return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
-def lambda_record(raw: dict[str, Any], shard_id: str, stream_arn: str) -> dict[str, Any]:
-    """A GetRecords record as the event source mapping hands it to the function."""
+def arrival_seconds(raw: dict[str, Any]) -> float:
+    """A GetRecords record's ApproximateArrivalTimestamp, in seconds since the epoch."""
     arrival = raw.get("ApproximateArrivalTimestamp")
     if isinstance(arrival, datetime):
-        arrival_seconds = arrival.timestamp()
-    else:
-        arrival_seconds = float(arrival) if isinstance(arrival, int | float) else time.time()
-    sequence = str(raw["SequenceNumber"])
-    return {
-        "kinesis": {
-            "kinesisSchemaVersion": "1.0",
-            "partitionKey": raw.get("PartitionKey", ""),
-            "sequenceNumber": sequence,
-            "data": base64.b64encode(raw.get("Data", b"")).decode("ascii"),
-            "approximateArrivalTimestamp": arrival_seconds,
-        },
-        "eventSource": "aws:kinesis",
-        "eventVersion": "1.0",
-        "eventID": f"{shard_id}:{sequence}",
-        "eventName": "aws:kinesis:record",
-        "invokeIdentityArn": LOCAL_ROLE,
-        "awsRegion": stream_arn.split(":")[3] if stream_arn.count(":") >= 3 else "",
-        "eventSourceARN": stream_arn,
-    }
+        return arrival.timestamp()
+    return float(arrival) if isinstance(arrival, int | float) else time.time()
+
+
+def delivered(raw: dict[str, Any], shard_id: str, stream_arn: str) -> dict[str, Any]:
+    """A GetRecords record as the event source mapping hands it to the function."""
+    return lambda_record(
+        raw.get("Data", b""),
+        sequence=str(raw["SequenceNumber"]),
+        key=raw.get("PartitionKey", ""),
+        arrival=arrival_seconds(raw),
+        shard=shard_id,
+        stream_arn=stream_arn,
+    )
 
 
 def _sequence_key(sequence: str) -> tuple[int, str]:
@@ -267,7 +260,7 @@ class Consumer:
         records = page.get("Records", [])
         shard.iterator = page.get("NextShardIterator")
         if records:
-            batch = [lambda_record(r, shard.shard_id, self.stream_arn) for r in records]
+            batch = [delivered(r, shard.shard_id, self.stream_arn) for r in records]
             shard.records += len(batch)
             shard.last_sequence = batch[-1]["kinesis"]["sequenceNumber"]
             self.deliver(shard, batch)
@@ -422,10 +415,10 @@ def consume_command(args: argparse.Namespace) -> int:
     on_failure = None
     if getattr(args, "on_failure_bucket", None):
         on_failure = s3_on_failure_writer(
-            _client("s3", args.endpoint_url), args.on_failure_bucket, "local-consumer"
+            aws_client("s3", args.endpoint_url), args.on_failure_bucket, "local-consumer"
         )
     consumer = Consumer(
-        client=_client("kinesis", args.endpoint_url),
+        client=aws_client("kinesis", args.endpoint_url),
         stream=args.stream,
         handler=load_handler(),
         batch_size=args.batch_size,

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from operata.fixtures import kinesis_event, partition_key  # noqa: E402
+from operata.fixtures import kinesis_event  # noqa: E402
 
 SOURCE = ROOT / "events" / "source"
 TYPES = ["CallSummary", "InsightsSummary", "AgentReportedIssue", "HeadsetSummary"]
@@ -69,19 +69,14 @@ def write(name: str, event: dict[str, object]) -> None:
     (ROOT / "events" / f"{name}.json").write_text(json.dumps(event, indent=2) + "\n")
 
 
-def keyed(payloads: list[bytes]) -> list[str]:
-    return [partition_key(p, f"pk-{i}") for i, p in enumerate(payloads)]
-
-
 def main() -> None:
     for name in TYPES:
-        payloads = [source(name)]
-        write(name, kinesis_event(payloads, partition_keys=keyed(payloads)))
+        write(name, kinesis_event([source(name)]))
     mixed = [source(name) for name in MIXED]
-    write("mixed-batch", kinesis_event(mixed, partition_keys=keyed(mixed)))
+    write("mixed-batch", kinesis_event(mixed))
     bad = bad_records()
     bad.insert(1, b"")  # a placeholder: data that is not base64 cannot be made by encoding
-    event = kinesis_event(bad, partition_keys=keyed(bad))
+    event = kinesis_event(bad)
     event["Records"][1]["kinesis"]["data"] = "%%% not base64 %%%"
     write("bad-records", event)
 
