@@ -10,6 +10,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+FUNCTION_TIMEOUT_S = 60.0  # the function's timeout (serverless.yml): consume's context default
+
 # command -> (module, function); the function takes the parsed arguments, returns an exit status
 COMMANDS = {
     "kinesis-event": ("operata.fixtures", "kinesis_event_command"),
@@ -47,7 +49,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--max-retries", type=int, default=3)
     p.add_argument("--drain", action="store_true", help="exit once every shard is read to its end")
-    p.add_argument("--timeout", type=float, default=60, help="seconds per invocation (context)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=FUNCTION_TIMEOUT_S,
+        help="seconds per invocation (context); default: %(default)g, the function's",
+    )
     p.add_argument(
         "--on-failure-bucket", help="write given-up batches here, as the S3 on-failure destination"
     )
@@ -55,7 +62,7 @@ def parser() -> argparse.ArgumentParser:
     p = commands.add_parser("redrive", help="run quarantined records through the current code")
     p.add_argument("--bucket", required=True)
     p.add_argument("--reason", help="only entries rejected for this reason")
-    p.add_argument("--prefix", default="quarantine/")
+    p.add_argument("--prefix", help="default: QUARANTINE_PREFIX, as the function reads it")
     p.add_argument("--endpoint-url")
     p.add_argument("--dry-run", action="store_true")
 

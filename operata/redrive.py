@@ -53,7 +53,7 @@ def _keys(s3: Any, bucket: str, prefix: str) -> Iterator[str]:
 class Redrive:
     s3: Any
     bucket: str
-    prefix: str = "quarantine/"
+    prefix: str = Settings.quarantine_prefix
     dry_run: bool = False
     reporter: Reporter | None = None
     kinesis: Any = None  # for on-failure records without a payload; None: not replayable
@@ -221,7 +221,7 @@ def read_range(kinesis: Any, info: dict[str, Any]) -> list[KinesisRecord]:
 def redrive_command(args: argparse.Namespace) -> int:
     schemas.clear_cache()  # the schemas as they are on disk now
     settings = Settings.from_env()
-    prefix = args.prefix.strip("/")
+    prefix = (settings.quarantine_prefix if args.prefix is None else args.prefix).strip("/")
     s3 = aws_client("s3", args.endpoint_url)
     job = Redrive(
         s3=s3,

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from operata.cli import FUNCTION_TIMEOUT_S
 from operata.fixtures import lambda_record, partition_key
 
 MAX_RECORD_BYTES = 1024 * 1024  # Kinesis: data + partition key, in bytes
@@ -190,7 +191,7 @@ class Consumer:
     handler: Handler
     batch_size: int = 100
     max_retries: int = 3
-    timeout_ms: int = 60_000
+    timeout_ms: int = int(FUNCTION_TIMEOUT_S * 1000)
     context_factory: Callable[[], Any] | None = None
     on_failure: Callable[[dict[str, Any]], str] | None = None
     out: TextIO = field(default_factory=lambda: sys.stdout)
@@ -413,7 +414,7 @@ def consume_command(args: argparse.Namespace) -> int:
         print("error: --batch-size must be 1 to 10000", file=sys.stderr)
         return 2
     on_failure = None
-    if getattr(args, "on_failure_bucket", None):
+    if args.on_failure_bucket:
         on_failure = s3_on_failure_writer(
             aws_client("s3", args.endpoint_url), args.on_failure_bucket, "local-consumer"
         )
@@ -423,7 +424,7 @@ def consume_command(args: argparse.Namespace) -> int:
         handler=load_handler(),
         batch_size=args.batch_size,
         max_retries=args.max_retries,
-        timeout_ms=int(getattr(args, "timeout", 60) * 1000),
+        timeout_ms=int(args.timeout * 1000),
         on_failure=on_failure,
     )
     consumer.open(start, timestamp)

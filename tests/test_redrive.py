@@ -281,3 +281,21 @@ def test_the_stream_is_found_by_its_arn_not_its_name(
     assert f"{key}: not replayable: the stream cannot be read" in out
     assert "processed 0, skipped 0, rejected 0, failed 0, not_replayable 1" in out
     assert _keys(aws["s3"], aws["bucket"], "aws/lambda/") == [key]
+
+
+def test_the_prefix_defaults_to_the_quarantine_prefix(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The function and redrive read the same QUARANTINE_PREFIX: no --prefix needed."""
+    monkeypatch.setenv("QUARANTINE_PREFIX", "held/")
+    aws["s3"].create_bucket(Bucket=aws["bucket"])
+    aws["kinesis"].put_record(StreamName=aws["stream"], Data=b"not json", PartitionKey="k")
+    consume(aws, Recorder())
+    (key,) = _keys(aws["s3"], aws["bucket"])
+    assert key.startswith("held/not_json/")
+    capsys.readouterr()
+
+    assert _redrive(aws, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert f"{key}: would be rejected" in out
+    assert "processed 0, skipped 0, rejected 1, failed 0" in out
