@@ -457,7 +457,9 @@ def test_an_expired_iterator_starts_again_where_consume_started(
     time.sleep(0.05)
     client = ExpiringIterators(kinesis)
     recorder = Recorder()
-    consumer = Consumer(client=client, stream=aws["stream"], handler=recorder, out=io.StringIO())
+    consumer = Consumer(
+        client=client, stream=aws["stream"], handler=recorder, out=io.StringIO(), poll_interval=0.1
+    )
     consumer.open(start, datetime.now(UTC) if start == "AT_TIMESTAMP" else None)
     time.sleep(0.05)
     after = encode(_call_summary(f"after-{start}"))
