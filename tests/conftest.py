@@ -21,3 +21,18 @@ def aws_endpoint() -> Iterator[str]:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture
+def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A new Lambda container: no drift reported yet, local settings, the project's schemas."""
+    from operata import output, schemas
+
+    monkeypatch.setattr(output, "_drift_reported", set())
+    for name in ["QUARANTINE_BUCKET", "LOG_LEVEL", "REDACT_PII", "DEADLINE_MARGIN_MS", "STAGE"]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv(schemas.SCHEMA_DIR_ENV, raising=False)
+    monkeypatch.setenv("LOG_FORMAT", "text")
+    schemas.clear_cache()
+    yield
+    schemas.clear_cache()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -43,17 +42,7 @@ THREE_NEW = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A new container: no drift reported yet; local settings; the project's schemas."""
-    monkeypatch.setattr(output, "_drift_reported", set())
-    for name in ["QUARANTINE_BUCKET", "LOG_LEVEL", "REDACT_PII", "DEADLINE_MARGIN_MS"]:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv(schemas.SCHEMA_DIR_ENV, raising=False)
-    monkeypatch.setenv("LOG_FORMAT", "text")
-    schemas.clear_cache()
-    yield
-    schemas.clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_container")
 
 
 def call_summary_with_three_new_fields() -> dict[str, Any]:

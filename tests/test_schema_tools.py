@@ -6,13 +6,12 @@ import contextlib
 import io
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from operata import model_check, output, schema_tools, schemas
+from operata import model_check, schema_tools, schemas
 from operata.cli import main
 from operata.config import Settings
 from operata.outcomes import Outcome, Status
@@ -33,13 +32,7 @@ MODEL_FIELDS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv(schemas.SCHEMA_DIR_ENV, raising=False)
-    monkeypatch.setattr(output, "_drift_reported", set())
-    schemas.clear_cache()
-    yield
-    schemas.clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_container")
 
 
 @pytest.fixture
