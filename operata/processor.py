@@ -34,7 +34,7 @@ def examine(record: KinesisRecord) -> Outcome:
     try:
         return _examine(record)
     except Exception as exc:  # a bug must cost one record, not the shard
-        return Outcome(record, Status.REJECTED, "processing_error", f"{type(exc).__name__}: {exc}")
+        return _rejected(record, "processing_error", f"{type(exc).__name__}: {exc}")
 
 
 def _rejected(record: KinesisRecord, reason: str, message: str, **extra: Any) -> Outcome:
