@@ -68,3 +68,13 @@ def value_at(value: Any, path: tuple[Any, ...]) -> Any:
     for part in path:
         value = value[part]
     return value
+
+
+def call_summary_with_three_new_fields() -> dict[str, Any]:
+    """The CallSummary sample with three nested fields its schema does not describe."""
+    event = source_event("CallSummary")
+    detail = event["detail"]
+    detail["webRTCSession"]["metrics"]["inbound"]["concealedSamples"] = 1200
+    detail["serviceAgent"]["machine"]["gpu"] = {"vendor": "NVIDIA", "memoryGb": 8}
+    detail["contact"]["events"]["transferred"] = "2023-06-01T05:00:01.000Z"
+    return event

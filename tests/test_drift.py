@@ -32,7 +32,7 @@ from operata.outcomes import Outcome, Status
 from operata.output import Report
 from operata.processor import process_batch
 from operata.schemas import dotted
-from tests.helpers import encode, records_of, source_event
+from tests.helpers import call_summary_with_three_new_fields, encode, records_of, source_event
 
 TYPES = ["CallSummary", "InsightsSummary", "AgentReportedIssue", "HeadsetSummary"]
 THREE_NEW = [
@@ -43,15 +43,6 @@ THREE_NEW = [
 
 
 pytestmark = pytest.mark.usefixtures("fresh_container")
-
-
-def call_summary_with_three_new_fields() -> dict[str, Any]:
-    event = source_event("CallSummary")
-    detail = event["detail"]
-    detail["webRTCSession"]["metrics"]["inbound"]["concealedSamples"] = 1200
-    detail["serviceAgent"]["machine"]["gpu"] = {"vendor": "NVIDIA", "memoryGb": 8}
-    detail["contact"]["events"]["transferred"] = "2023-06-01T05:00:01.000Z"
-    return event
 
 
 # --- drift.compare -------------------------------------------------------------------------

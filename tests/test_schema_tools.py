@@ -18,7 +18,7 @@ from operata.outcomes import Outcome, Status
 from operata.output import Report
 from operata.processor import process_batch
 from operata.quarantine import entry
-from tests.helpers import ROOT, encode, records_of, source_event
+from tests.helpers import ROOT, call_summary_with_three_new_fields, encode, records_of, source_event
 
 THREE_NEW = {
     "detail.webRTCSession.metrics.inbound.concealedSamples": ("number", 1200),
@@ -41,15 +41,6 @@ def copy_dir(tmp_path: Path) -> Path:
     target = tmp_path / "schemas"
     shutil.copytree(ROOT / "schemas", target)
     return target
-
-
-def drifted() -> dict[str, Any]:
-    event = source_event("CallSummary")
-    detail = event["detail"]
-    detail["webRTCSession"]["metrics"]["inbound"]["concealedSamples"] = 1200
-    detail["serviceAgent"]["machine"]["gpu"] = {"vendor": "NVIDIA", "memoryGb": 8}
-    detail["contact"]["events"]["transferred"] = "2023-06-01T05:00:01.000Z"
-    return event
 
 
 def conflicting() -> dict[str, Any]:
@@ -92,7 +83,7 @@ def test_diff_of_the_fixtures_exits_0(capsys: pytest.CaptureFixture[str]) -> Non
 def test_diff_lists_new_fields_and_exits_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sample = write(tmp_path / "drifted.json", drifted())
+    sample = write(tmp_path / "drifted.json", call_summary_with_three_new_fields())
     status, out, _ = run(capsys, "diff", str(sample))
     assert status == 1
     assert "CallSummary: CallSummary.json version 1.0.0 needs an update (1 event)" in out
@@ -107,17 +98,18 @@ def test_diff_lists_new_fields_and_exits_1(
 def test_diff_reads_kinesis_events_quarantine_entries_logs_and_folders(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    payload = encode(drifted())
+    payload = encode(call_summary_with_three_new_fields())
     (record,) = records_of(payload)
     quarantined = entry(Outcome(record, Status.REJECTED, "schema_invalid", "test"))
     samples = tmp_path / "samples"
     write(samples / "kinesis.json", {"Records": [{"kinesis": {"data": record.data}}]})
     write(samples / "nested" / "entry.json", quarantined)
+    event = call_summary_with_three_new_fields()
     log_text = (
         "START RequestId: 1\n"
         f"QUARANTINED {json.dumps({'level': 'ERROR', 'quarantined': quarantined})}\n"
-        f"DEBUG envelope {json.dumps(drifted())}\n"
-        f"{json.dumps({'level': 'DEBUG', 'message': 'envelope', 'envelope': drifted()})}\n"
+        f"DEBUG envelope {json.dumps(event)}\n"
+        f"{json.dumps({'level': 'DEBUG', 'message': 'envelope', 'envelope': event})}\n"
         "END RequestId: 1\n"
     )
     (samples / "nested" / "lambda.log").write_text(log_text)
@@ -192,7 +184,7 @@ def test_an_empty_folder_is_unreadable_input(
 def test_update_adds_the_fields_then_diff_exits_0_and_check_passes(
     tmp_path: Path, copy_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sample = write(tmp_path / "drifted.json", drifted())
+    sample = write(tmp_path / "drifted.json", call_summary_with_three_new_fields())
     before = schema_of(copy_dir)
     status, out, err = run(capsys, "update", "--schemas-dir", str(copy_dir), str(sample))
     assert status == 0, out + err
@@ -256,14 +248,16 @@ def test_update_adds_the_fields_then_diff_exits_0_and_check_passes(
 def test_the_processor_with_the_updated_schemas_reports_no_drift(
     tmp_path: Path, copy_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: Any
 ) -> None:
-    sample = write(tmp_path / "drifted.json", drifted())
+    sample = write(tmp_path / "drifted.json", call_summary_with_three_new_fields())
     assert run(capsys, "update", "--schemas-dir", str(copy_dir), str(sample))[0] == 0
     monkeypatch.setenv(schemas.SCHEMA_DIR_ENV, str(copy_dir))
     schemas.clear_cache()
     out = io.StringIO()
     report = Report(Settings(), out)
     (outcome,) = process_batch(
-        records_of(encode(drifted())), quarantine=NoQuarantine(), reporter=report
+        records_of(encode(call_summary_with_three_new_fields())),
+        quarantine=NoQuarantine(),
+        reporter=report,
     )
     assert outcome.status is Status.PROCESSED
     assert outcome.schema_version == "1.1.0"
@@ -310,7 +304,7 @@ def test_update_keeps_a_changed_type_unless_allowed(
 def test_update_writes_nothing_when_input_is_unreadable(
     tmp_path: Path, copy_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sample = write(tmp_path / "drifted.json", drifted())
+    sample = write(tmp_path / "drifted.json", call_summary_with_three_new_fields())
     broken = tmp_path / "broken.json"
     broken.write_text("{")
     before = schema_text(copy_dir)
