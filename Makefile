@@ -26,9 +26,9 @@ demo: install
 	$(RUN) LOG_FORMAT=text $(SLS) invoke local --stage local -f processEvents -p events/mixed-batch.json
 
 lint: install
-	$(VENV)/bin/ruff check handler.py operata tests bench scripts
-	$(VENV)/bin/ruff format --check handler.py operata tests bench scripts
-	$(VENV)/bin/mypy handler.py operata
+	$(VENV)/bin/ruff check handler.py operata operata_lambda tests bench scripts
+	$(VENV)/bin/ruff format --check handler.py operata operata_lambda tests bench scripts
+	$(VENV)/bin/mypy handler.py operata operata_lambda
 
 unit: install
 	$(RUN) $(PY) -m pytest -m "not deploy"

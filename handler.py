@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from operata.config import Settings
-from operata.kinesis import KinesisRecord
-from operata.output import Report
-from operata.processor import Quarantine, batch_item_failures, process_batch
-from operata.quarantine import LogQuarantine, S3Quarantine, quiet_aws_loggers
+from operata_lambda.config import Settings
+from operata_lambda.pipeline.batch import Quarantine, batch_item_failures, process_batch
+from operata_lambda.pipeline.kinesis import KinesisRecord
+from operata_lambda.sinks.quarantine import LogQuarantine, S3Quarantine, quiet_aws_loggers
+from operata_lambda.sinks.report import Report
 
 # The AWS libraries log at WARNING whatever LOG_LEVEL says. The Lambda runtime has imported
 # logging before it loads the handler: then the levels are set now, for nothing. Otherwise

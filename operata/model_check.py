@@ -1,8 +1,8 @@
 """`schemas check`: the schemas are valid, the fixtures match them, and the models read them.
 
-The models in operata/models.py are written by hand; this compares them with the schemas field
-by field (JSON names as dataclasses-json reads them), and tells `schemas update` which model
-fields a new schema property needs.
+The models in operata_lambda/events/ are written by hand; this compares them with the
+schemas field by field (JSON names as dataclasses-json reads them), and tells
+`schemas update` which model fields a new schema property needs.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from operata import schemas
-from operata.builders import json_name, unwrap_optional
-from operata.drift import ITEMS, Parts
-from operata.kinesis import is_operata_source
 from operata.samples import Samples, read_file
+from operata_lambda.events.builders import json_name, unwrap_optional
+from operata_lambda.pipeline.kinesis import is_operata_source
+from operata_lambda.validation import schemas
+from operata_lambda.validation.drift import ITEMS, Parts
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS_DIR = ROOT / "events"
@@ -64,7 +64,7 @@ def _is_model(hint: Any) -> bool:
 
 def model_at(detail_type: str, parts: Parts) -> type | None:
     """The model class that reads the object at `parts` of a detail-type, if any."""
-    from operata.registry import EVENT_TYPES
+    from operata_lambda.events.registry import EVENT_TYPES
 
     event_type = EVENT_TYPES.get(detail_type)
     if event_type is None:
@@ -125,7 +125,7 @@ def _field_line(key: str, python: str) -> str:
 
 
 def model_field_needed(detail_type: str, parts: Parts, described: dict[str, Any]) -> str:
-    """What operata/models.py needs so that a model reads the new property."""
+    """What operata_lambda/events/models.py needs so that a model reads the new property."""
     key = str(parts[-1])
     owner = model_at(detail_type, parts[:-1])
     classes: list[str] = []
@@ -272,7 +272,7 @@ def check(directory: Path, events_dir: Path = EVENTS_DIR) -> CheckResult:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError, best_match
 
-    from operata.registry import EVENT_TYPES
+    from operata_lambda.events.registry import EVENT_TYPES
 
     result = CheckResult()
     documents: dict[str, dict[str, Any]] = {}
@@ -328,7 +328,8 @@ def check(directory: Path, events_dir: Path = EVENTS_DIR) -> CheckResult:
 
     for detail_type in sorted(set(documents) - {schemas.ENVELOPE} - set(EVENT_TYPES)):
         result.problems.append(
-            f"{detail_type}.json: no entry for {detail_type} in operata/registry.py EVENT_TYPES"
+            f"{detail_type}.json: no entry for {detail_type} in the registry "
+            "(operata_lambda/events/registry.py)"
         )
     for detail_type, event_type in sorted(EVENT_TYPES.items()):
         described = documents.get(detail_type)

@@ -27,14 +27,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from operata import schemas
-from operata.config import Settings
-from operata.kinesis import KinesisRecord
-from operata.outcomes import Outcome, Status
-from operata.output import Report
-from operata.processor import Reporter, examine, process_batch
-from operata.quarantine import S3Quarantine, key_for, record_of
 from operata.stream import arrival_seconds, aws_client
+from operata_lambda.config import Settings
+from operata_lambda.pipeline.batch import Reporter, examine, process_batch
+from operata_lambda.pipeline.kinesis import KinesisRecord
+from operata_lambda.pipeline.outcomes import Outcome, Status
+from operata_lambda.sinks.quarantine import S3Quarantine, key_for, record_of
+from operata_lambda.sinks.report import Report
+from operata_lambda.validation import schemas
 
 REDRIVEN = "redriven/"
 ON_FAILURE_PREFIX = "aws/lambda/"

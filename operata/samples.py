@@ -1,9 +1,9 @@
 """Sample events for `schemas diff` and `schemas update`, from whatever a user has at hand.
 
 A sample file may be an EventBridge event, a Lambda Kinesis event (as in events/), a quarantine
-entry (operata/quarantine.py), a log file holding quarantine lines or DEBUG envelope lines, or a
-folder of them (recursive). Unreadable inputs are collected, not raised, so that every one can
-be named.
+entry (operata_lambda/sinks/quarantine.py), a log file holding quarantine lines or DEBUG
+envelope lines, or a folder of them (recursive). Unreadable inputs are collected, not
+raised, so that every one can be named.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from operata.kinesis import DecodeError, decode
+from operata_lambda.pipeline.kinesis import DecodeError, decode
 
 SAMPLE_SUFFIXES = {".json", ".jsonl", ".log", ".txt"}
 

@@ -8,7 +8,7 @@ update  writes the new fields into the schema files (inferred types, a TODO desc
         prints the model fields the new properties need. An existing field's type is only
         widened with --allow-type-change (a major version).
 check   every schema is a valid JSON Schema, every fixture in events/ validates, and the models
-        in operata/models.py read the fields the schemas describe (operata/model_check.py).
+        in operata_lambda/events/ read the fields the schemas describe (operata/model_check.py).
 
 Samples are read by operata/samples.py.
 """
@@ -26,9 +26,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from operata import schemas
-from operata.drift import ITEMS, Parts, compare, json_type, missing_required
-from operata.kinesis import is_operata_source
 from operata.model_check import (
     MODEL_MARKER,
     check_command,
@@ -37,6 +34,9 @@ from operata.model_check import (
     type_text,
 )
 from operata.samples import Samples, read_samples
+from operata_lambda.pipeline.kinesis import is_operata_source
+from operata_lambda.validation import schemas
+from operata_lambda.validation.drift import ITEMS, Parts, compare, json_type, missing_required
 
 TODO = "TODO: describe"
 CHANGELOG = "CHANGELOG.md"
@@ -371,7 +371,7 @@ def update_command(
         print(f"  {t.file.name}: version {done.old_version} -> {done.new_version}", file=out)
         for change in done.changes:
             print(f"    {change}", file=out)
-        print("  model fields needed in operata/models.py:", file=out)
+        print("  model fields needed in operata_lambda/events/models.py:", file=out)
         for note in done.model_notes:
             print("    " + note.replace("\n", "\n    "), file=out)
     for detail_type in sorted(result.no_schema):

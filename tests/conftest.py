@@ -26,7 +26,8 @@ def aws_endpoint() -> Iterator[str]:
 @pytest.fixture
 def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A new Lambda container: no drift reported yet, local settings, the project's schemas."""
-    from operata import output, schemas
+    from operata_lambda.sinks import report as output
+    from operata_lambda.validation import schemas
 
     monkeypatch.setattr(output, "_drift_reported", set())
     for name in ["QUARANTINE_BUCKET", "LOG_LEVEL", "REDACT_PII", "DEADLINE_MARGIN_MS", "STAGE"]:

@@ -8,13 +8,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from operata.config import Settings
 from operata.fixtures import kinesis_event
-from operata.kinesis import KinesisRecord
-from operata.outcomes import Outcome
-from operata.output import Report
-from operata.processor import process_batch
-from operata.quarantine import LogQuarantine
+from operata_lambda.config import Settings
+from operata_lambda.pipeline.batch import process_batch
+from operata_lambda.pipeline.kinesis import KinesisRecord
+from operata_lambda.pipeline.outcomes import Outcome
+from operata_lambda.sinks.quarantine import LogQuarantine
+from operata_lambda.sinks.report import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"

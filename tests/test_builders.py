@@ -1,4 +1,4 @@
-"""operata.builders.build(Model, d) is Model.from_dict(d), for every dict its schema accepts.
+"""events.builders.build(Model, d) is Model.from_dict(d), for every dict its schema accepts.
 
 Compared strictly: the same classes and the same value types all the way down (3 and 3.0 are
 equal in Python, so plain == would hide an int left where from_dict makes a float).
@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from operata import schemas
-from operata.builders import build
-from operata.models import Envelope, Model, Stats
-from operata.registry import EVENT_TYPES
+from operata_lambda.events.builders import build
+from operata_lambda.events.models import Envelope, Model, Stats
+from operata_lambda.events.registry import EVENT_TYPES
+from operata_lambda.validation import schemas
 from tests.helpers import paths_in, value_at
 
 ROOT = Path(__file__).resolve().parent.parent

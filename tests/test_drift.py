@@ -15,9 +15,14 @@ from hypothesis import event as tally
 from hypothesis import strategies as st
 
 import handler
-from operata import output, schemas
-from operata.config import Settings
-from operata.drift import (
+from operata.fixtures import kinesis_event
+from operata_lambda.config import Settings
+from operata_lambda.pipeline.batch import process_batch
+from operata_lambda.pipeline.outcomes import Outcome, Status
+from operata_lambda.sinks import report as output
+from operata_lambda.sinks.report import Report
+from operata_lambda.validation import schemas
+from operata_lambda.validation.drift import (
     ITEMS,
     MissingField,
     NewField,
@@ -27,11 +32,7 @@ from operata.drift import (
     missing_required,
     unique_new_fields,
 )
-from operata.fixtures import kinesis_event
-from operata.outcomes import Outcome, Status
-from operata.output import Report
-from operata.processor import process_batch
-from operata.schemas import dotted
+from operata_lambda.validation.schemas import dotted
 from tests.helpers import call_summary_with_three_new_fields, encode, records_of, source_event
 
 TYPES = ["CallSummary", "InsightsSummary", "AgentReportedIssue", "HeadsetSummary"]

@@ -17,6 +17,7 @@ def test_events_are_up_to_date(tmp_path: Path) -> None:
     (copy / "events").mkdir(parents=True)
     shutil.copytree(SOURCES, copy / "events" / "source")
     shutil.copytree(ROOT / "operata", copy / "operata")
+    shutil.copytree(ROOT / "operata_lambda", copy / "operata_lambda")
     shutil.copytree(ROOT / "scripts", copy / "scripts")
     subprocess.run([sys.executable, "scripts/build-events.py"], cwd=copy, check=True)
     written = sorted(p.name for p in (copy / "events").glob("*.json"))

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from operata.config import Settings
-from operata.formatting import num, report_block
-from operata.models import Envelope
-from operata.outcomes import Status
+from operata_lambda.config import Settings
+from operata_lambda.events.formatting import num, report_block
+from operata_lambda.events.models import Envelope
+from operata_lambda.pipeline.outcomes import Status
 from tests.helpers import EVENTS, ROOT, SOURCES, encode, records_of, run_batch, source_event
 
 EXPECTED = ROOT / "tests" / "expected"
@@ -71,7 +71,7 @@ def test_numbers_read_as_people_write_them(value: float | None, text: str) -> No
 def test_mixed_batch_fixture_shows_a_block_for_each_type() -> None:
     import json
 
-    from operata.kinesis import KinesisRecord
+    from operata_lambda.pipeline.kinesis import KinesisRecord
 
     event = json.loads((EVENTS / "mixed-batch.json").read_text())
     records = [KinesisRecord.from_lambda(r) for r in event["Records"]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from operata.kinesis import (
+from operata_lambda.pipeline.kinesis import (
     DecodeError,
     KinesisRecord,
     decode,

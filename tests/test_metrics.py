@@ -14,13 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from operata import output
-from operata.config import Settings
-from operata.kinesis import KinesisRecord
-from operata.metrics import MAX_VALUES, emf_documents
-from operata.output import Report
-from operata.processor import process_batch
-from operata.quarantine import LogQuarantine
+from operata_lambda.config import Settings
+from operata_lambda.pipeline.batch import process_batch
+from operata_lambda.pipeline.kinesis import KinesisRecord
+from operata_lambda.sinks import report as output
+from operata_lambda.sinks.metrics import MAX_VALUES, emf_documents
+from operata_lambda.sinks.quarantine import LogQuarantine
+from operata_lambda.sinks.report import Report
 from tests.helpers import EVENTS, encode, records_of, run_batch, source_event
 
 # --- a validator written from the EMF specification -----------------------------------------

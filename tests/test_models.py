@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from operata.builders import build
-from operata.models import (
+from operata_lambda.events.builders import build
+from operata_lambda.events.models import (
     AgentReportedIssue,
     CallSummary,
     Envelope,
@@ -102,7 +102,7 @@ def test_agent_reported_issue() -> None:
 def _all_models() -> list[type]:
     import dataclasses
 
-    from operata import models
+    from operata_lambda.events import models
 
     return [
         value
@@ -116,7 +116,7 @@ def test_json_names_are_dataclasses_json_camel_case() -> None:
 
     from dataclasses_json import LetterCase
 
-    from operata.builders import json_name
+    from operata_lambda.events.builders import json_name
 
     for model in _all_models():
         for f in dataclasses.fields(model):
@@ -128,7 +128,7 @@ def test_json_names_are_dataclasses_json_camel_case() -> None:
 def test_field_config_is_what_dataclasses_json_config_writes() -> None:
     from dataclasses_json import config as library_config
 
-    from operata.models import config
+    from operata_lambda.events.models import config
 
     ours = config(field_name="detail-type", decoder=int, encoder=str)["dataclasses_json"]
     theirs = library_config(field_name="detail-type", decoder=int, encoder=str)["dataclasses_json"]

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 import handler
-from operata import output
-from operata.config import Settings
-from operata.kinesis import KinesisRecord
-from operata.output import Report
-from operata.processor import process_batch
-from operata.quarantine import LogQuarantine
+from operata_lambda.config import Settings
+from operata_lambda.pipeline.batch import process_batch
+from operata_lambda.pipeline.kinesis import KinesisRecord
+from operata_lambda.sinks import report as output
+from operata_lambda.sinks.quarantine import LogQuarantine
+from operata_lambda.sinks.report import Report
 from tests.helpers import EVENTS, ROOT, encode, records_of, run_batch, source_event
 
 
@@ -274,11 +274,11 @@ def test_debug_envelope_line_does_not_need_dataclasses_json() -> None:
 
     code = (
         "import io, json, sys\n"
-        "from operata.config import Settings\n"
-        "from operata.output import Report\n"
-        "from operata.processor import examine\n"
+        "from operata_lambda.config import Settings\n"
+        "from operata_lambda.sinks.report import Report\n"
+        "from operata_lambda.pipeline.batch import examine\n"
         "from operata.fixtures import kinesis_event\n"
-        "from operata.kinesis import KinesisRecord\n"
+        "from operata_lambda.pipeline.kinesis import KinesisRecord\n"
         "raw = open('events/source/CallSummary.json', 'rb').read()\n"
         "record = KinesisRecord.from_lambda(kinesis_event([raw])['Records'][0])\n"
         "out = io.StringIO()\n"

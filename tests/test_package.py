@@ -440,14 +440,15 @@ def _names(pkg: Package) -> list[str]:
 def test_zip_holds_only_runtime_files(dev: Package) -> None:
     names = _names(dev)
     top = {n.split("/")[0] for n in names}
-    assert {"handler.py", "operata", "schemas"} <= top
+    assert {"handler.py", "operata_lambda", "schemas"} <= top
+    assert "operata" not in top  # the local tools stay out of the zip
     assert not top & FORBIDDEN_TOP
     assert not top & SDK
     # Of this repository's own files, only the code goes in (the rest are dependencies).
     repo_top = {p.name for p in ROOT.iterdir()}
-    assert top & repo_top <= {"handler.py", "operata", "schemas"}
+    assert top & repo_top <= {"handler.py", "operata_lambda", "schemas"}
     assert not [n for n in names if n.endswith((".md", ".pyc", ".zip")) or "__pycache__" in n]
-    assert not [n for n in names if n.startswith(("operata/", "schemas/")) and "test" in n]
+    assert not [n for n in names if n.startswith(("operata_lambda/", "schemas/")) and "test" in n]
 
 
 def test_zip_extensions_are_built_for_the_lambda_runtime(dev: Package) -> None:

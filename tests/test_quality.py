@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from operata.quality import (
+from operata_lambda.events.quality import (
     Overall,
     insight_severity,
     overall_quality,

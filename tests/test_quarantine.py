@@ -10,10 +10,10 @@ import pytest
 
 import handler as lambda_handler
 from operata.fixtures import kinesis_event
-from operata.kinesis import KinesisRecord
-from operata.outcomes import Outcome, Status
-from operata.processor import batch_item_failures, process_batch
-from operata.quarantine import S3Quarantine, entry, key_for, record_of
+from operata_lambda.pipeline.batch import batch_item_failures, process_batch
+from operata_lambda.pipeline.kinesis import KinesisRecord
+from operata_lambda.pipeline.outcomes import Outcome, Status
+from operata_lambda.sinks.quarantine import S3Quarantine, entry, key_for, record_of
 from tests.helpers import b64, encode, record_with_data, records_of, source_event
 
 

@@ -16,13 +16,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import handler
-from operata import output
-from operata.config import Settings
 from operata.fixtures import kinesis_event
-from operata.outcomes import Status
-from operata.output import Report
-from operata.processor import examine
-from operata.redact import country_code_length, mask_phone, redact
+from operata_lambda.config import Settings
+from operata_lambda.pipeline.batch import examine
+from operata_lambda.pipeline.outcomes import Status
+from operata_lambda.sinks import report as output
+from operata_lambda.sinks.redact import country_code_length, mask_phone, redact
+from operata_lambda.sinks.report import Report
 from tests.helpers import SOURCES, b64, encode, record_with_data, records_of, run_batch
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from operata import schemas
 from operata.cli import main
 from operata.stream import s3_on_failure_writer
+from operata_lambda.validation import schemas
 from tests.helpers import ROOT, encode
 from tests.test_stream_e2e import Recorder, _call_summary, aws, consume, quarantined
 

@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from operata import model_check, schema_tools, schemas
+from operata import model_check, schema_tools
 from operata.cli import main
-from operata.config import Settings
-from operata.outcomes import Outcome, Status
-from operata.output import Report
-from operata.processor import process_batch
-from operata.quarantine import entry
+from operata_lambda.config import Settings
+from operata_lambda.pipeline.batch import process_batch
+from operata_lambda.pipeline.outcomes import Outcome, Status
+from operata_lambda.sinks.quarantine import entry
+from operata_lambda.sinks.report import Report
+from operata_lambda.validation import schemas
 from tests.helpers import ROOT, call_summary_with_three_new_fields, encode, records_of, source_event
 
 THREE_NEW = {

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from operata.kinesis import is_operata_source
+from operata_lambda.pipeline.kinesis import is_operata_source
 from tests.helpers import EVENTS, ROOT, SOURCES
 
 SCHEMAS = ROOT / "schemas"

@@ -21,8 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from operata import schemas
-from operata.schemas import INVALID, VALID, VALID_WITH_NEW_FIELDS, compile_check, generate
+from operata_lambda.validation import schemas
+from operata_lambda.validation.schemas import (
+    INVALID,
+    VALID,
+    VALID_WITH_NEW_FIELDS,
+    compile_check,
+    generate,
+)
 from tests.helpers import paths_in, value_at
 
 ROOT = Path(__file__).resolve().parent.parent

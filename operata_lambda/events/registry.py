@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from operata import formatting, models
+from operata_lambda.events import formatting, models
 
 
 @dataclass(frozen=True)

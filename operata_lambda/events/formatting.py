@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
-from operata.models import (
+from operata_lambda.events.models import (
     AgentReportedIssue,
     CallSummary,
     Envelope,
@@ -19,7 +19,7 @@ from operata.models import (
     InsightsSummary,
     Stats,
 )
-from operata.quality import (
+from operata_lambda.events.quality import (
     Overall,
     insight_severity,
     overall_quality,

@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from typing import Any, Protocol
 
-from operata import schemas
-from operata.builders import build
-from operata.kinesis import DecodeError, KinesisRecord, decode, is_operata_source
-from operata.models import Envelope
-from operata.outcomes import Outcome, Status
-from operata.registry import EVENT_TYPES
+from operata_lambda.events.builders import build
+from operata_lambda.events.models import Envelope
+from operata_lambda.events.registry import EVENT_TYPES
+from operata_lambda.pipeline.kinesis import DecodeError, KinesisRecord, decode, is_operata_source
+from operata_lambda.pipeline.outcomes import Outcome, Status
+from operata_lambda.validation import schemas
 
 
 class Quarantine(Protocol):
@@ -97,7 +97,10 @@ def _examine(record: KinesisRecord) -> Outcome:
         )
     new_fields = []
     if has_new_fields:
-        from operata.drift import compare, unique_new_fields  # only for drift: not at cold start
+        from operata_lambda.validation.drift import (  # only for drift: not at cold start
+            compare,
+            unique_new_fields,
+        )
 
         new_fields = unique_new_fields(compare(schema.document, envelope.detail)[0])
     return Outcome(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from operata.schemas import dotted
+from operata_lambda.validation.schemas import dotted
 
 ITEMS = None  # in `parts`: an item of an array
 Parts = tuple[str | None, ...]

@@ -26,11 +26,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from operata.kinesis import is_operata_source
-from operata.models import CallSummary
-from operata.outcomes import Outcome, Status
-from operata.quality import Overall
-from operata.registry import EVENT_TYPES
+from operata_lambda.events.models import CallSummary
+from operata_lambda.events.quality import Overall
+from operata_lambda.events.registry import EVENT_TYPES
+from operata_lambda.pipeline.kinesis import is_operata_source
+from operata_lambda.pipeline.outcomes import Outcome, Status
 
 MAX_VALUES = 100  # values per metric in one EMF document (the specification's limit)
 OTHER_TYPE = "Other"

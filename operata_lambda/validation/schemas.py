@@ -29,7 +29,7 @@ def schema_dir() -> Path:
     if configured:
         return Path(configured)
     if _DEFAULT_DIR is None:
-        _DEFAULT_DIR = Path(__file__).resolve().parent.parent / "schemas"
+        _DEFAULT_DIR = Path(__file__).resolve().parents[2] / "schemas"
     return _DEFAULT_DIR
 
 

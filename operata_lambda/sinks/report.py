@@ -2,7 +2,7 @@
 
 Also warns about schema drift (once per field path per container) and ends each batch with
 its metrics in Embedded Metric Format. With REDACT_PII on, every line written goes through
-operata.redact first (the EMF documents hold counts only).
+operata_lambda.sinks.redact first (the EMF documents hold counts only).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from operata.config import LEVELS, Settings
-from operata.formatting import render_unknown, report_block
-from operata.kinesis import payload_bytes
-from operata.metrics import emf_documents
-from operata.outcomes import Outcome, Status
-from operata.redact import labelled
-from operata.redact import redact as redact_pii
+from operata_lambda.config import LEVELS, Settings
+from operata_lambda.events.formatting import render_unknown, report_block
+from operata_lambda.pipeline.kinesis import payload_bytes
+from operata_lambda.pipeline.outcomes import Outcome, Status
+from operata_lambda.sinks.metrics import emf_documents
+from operata_lambda.sinks.redact import labelled
+from operata_lambda.sinks.redact import redact as redact_pii
 
 _LEVEL_OF = {
     Status.PROCESSED: "INFO",
@@ -43,7 +43,7 @@ class Report:
         stream: TextIO | None = None,
         redact: Callable[[str], str] | None = None,
     ) -> None:
-        """`redact` defaults to operata.redact when settings.redact_pii is on, else none."""
+        """`redact` defaults to sinks.redact when settings.redact_pii is on, else none."""
         self.settings = settings
         self.stream = stream or sys.stdout
         self.json = settings.log_format == "json"

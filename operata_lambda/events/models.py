@@ -5,7 +5,7 @@ identifiers the schemas require, so an event lacking a metric still builds (and 
 
 dataclasses-json (which imports marshmallow, importlib.metadata and packaging: about 50 ms)
 is imported when a model's to_dict, from_dict, to_json, from_json or schema is first called,
-not by `import handler`: the hot path builds models with operata.builders, from the same
+not by `import handler`: the hot path builds models with events.builders, from the same
 configuration (the letter case and the field metadata below, as dataclasses_json.config
 writes them).
 """

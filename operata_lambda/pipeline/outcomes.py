@@ -7,14 +7,14 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from operata.kinesis import KinesisRecord
-from operata.models import Envelope
-from operata.quality import Overall
-from operata.registry import EventType
-from operata.schemas import Violation
+from operata_lambda.events.models import Envelope
+from operata_lambda.events.quality import Overall
+from operata_lambda.events.registry import EventType
+from operata_lambda.pipeline.kinesis import KinesisRecord
+from operata_lambda.validation.schemas import Violation
 
 if TYPE_CHECKING:  # drift is imported when a record has new fields, not at cold start
-    from operata.drift import NewField
+    from operata_lambda.validation.drift import NewField
 
 
 class Status(StrEnum):

@@ -12,8 +12,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from operata.kinesis import KinesisRecord
-from operata.outcomes import Outcome
+from operata_lambda.pipeline.kinesis import KinesisRecord
+from operata_lambda.pipeline.outcomes import Outcome
 
 ENTRY_VERSION = 1
 AWS_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")

@@ -1,0 +1,1 @@
+"""What the Lambda function runs: decode, validate, type, report. Nothing else is in the zip."""

@@ -1,0 +1,1 @@
+"""Operata event types: models, ratings and renderings, found through the registry."""

@@ -1,0 +1,1 @@
+"""Where outcomes go: the report (text or JSON lines), EMF metrics, the quarantine."""

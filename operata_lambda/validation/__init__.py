@@ -1,0 +1,1 @@
+"""JSON Schemas: loading, the fast check, explaining rejections, noticing new fields."""
