@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from operata_lambda.events.builders import build
-from operata_lambda.events.models import Envelope, Model, Stats
+from operata_lambda.events.common import Envelope, Model, Stats
 from operata_lambda.events.registry import EVENT_TYPES
 from operata_lambda.validation import schemas
 from tests.helpers import paths_in, value_at

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from operata_lambda.config import Settings
-from operata_lambda.events.formatting import num, report_block
-from operata_lambda.events.models import Envelope
+from operata_lambda.events.common import Envelope
+from operata_lambda.events.text import num, report_block
 from operata_lambda.pipeline.outcomes import Status
 from tests.helpers import EVENTS, ROOT, SOURCES, encode, records_of, run_batch, source_event
 
@@ -19,7 +19,8 @@ NAMES = sorted(p.stem for p in SOURCES.glob("*.json"))
 def rendered(name: str) -> str:
     outcomes, text = run_batch(records_of(encode(source_event(name))), Settings(log_format="text"))
     assert [o.status for o in outcomes] == [Status.PROCESSED]
-    trace, block = text.split("\n{")[0].split("\n", 1)  # the EMF documents follow the block
+    block_text = text.split('\n{"_aws"')[0]  # the EMF documents follow the block
+    trace, block = block_text.split("\n", 1)
     assert trace.startswith("PROCESSED seq=") and " event_id=" in trace
     return block
 

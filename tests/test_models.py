@@ -6,15 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from operata_lambda.events.agent_reported_issue import AgentReportedIssue
 from operata_lambda.events.builders import build
-from operata_lambda.events.models import (
-    AgentReportedIssue,
-    CallSummary,
-    Envelope,
-    HeadsetSummary,
-    InsightsSummary,
-    parse_time,
-)
+from operata_lambda.events.call_summary import CallSummary
+from operata_lambda.events.common import Envelope, EventType, parse_time
+from operata_lambda.events.headset_summary import HeadsetSummary
+from operata_lambda.events.insights_summary import InsightsSummary
 from tests.helpers import source_event
 
 
@@ -100,15 +97,22 @@ def test_agent_reported_issue() -> None:
 
 
 def _all_models() -> list[type]:
+    """Every model class: the shared ones and those of each registered type's module."""
     import dataclasses
+    import sys
 
-    from operata_lambda.events import models
+    from operata_lambda.events import common
+    from operata_lambda.events.registry import EVENT_TYPES
 
-    return [
+    modules = [common, *(sys.modules[t.model.__module__] for t in EVENT_TYPES.values())]
+    found = {
         value
-        for value in vars(models).values()
-        if isinstance(value, type) and dataclasses.is_dataclass(value)
-    ]
+        for module in modules
+        for value in vars(module).values()
+        if isinstance(value, type) and dataclasses.is_dataclass(value) and value is not EventType
+    }
+    assert len(found) > len(EVENT_TYPES)
+    return sorted(found, key=lambda model: (model.__module__, model.__name__))
 
 
 def test_json_names_are_dataclasses_json_camel_case() -> None:
@@ -128,7 +132,7 @@ def test_json_names_are_dataclasses_json_camel_case() -> None:
 def test_field_config_is_what_dataclasses_json_config_writes() -> None:
     from dataclasses_json import config as library_config
 
-    from operata_lambda.events.models import config
+    from operata_lambda.events.common import config
 
     ours = config(field_name="detail-type", decoder=int, encoder=str)["dataclasses_json"]
     theirs = library_config(field_name="detail-type", decoder=int, encoder=str)["dataclasses_json"]

@@ -67,7 +67,7 @@ def overall_quality(
     return Overall.GOOD
 
 
-def insight_severity(count: int) -> str | None:
+def insight_severity(count: float) -> str | None:
     """High for 3 or more insights, Medium for 2, Low for 1, None when there are none."""
     if count >= 3:
         return "High"

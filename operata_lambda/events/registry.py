@@ -1,49 +1,25 @@
-"""Everything one detail-type needs, found by its name: title, model, renderings.
+"""Every Operata detail-type this project knows, found by its name: EVENT_TYPES.
 
-Adding a type means a schema file in schemas/, a model in models.py, two renderings in
-formatting.py and one entry here. The schema itself is found by the same name (schemas.py).
+Each type lives in one module of this package (its model, text block, summary and an
+EVENT_TYPE entry); its schema is schemas/<detail-type>.json. Adding a type: write its module,
+list it in TYPE_MODULES below, add its schema and a sample in events/source/, regenerate the
+fixtures. Every other list of types (tests, bench, fixture scripts) reads EVENT_TYPES.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from operata_lambda.events import (
+    agent_reported_issue,
+    call_summary,
+    headset_summary,
+    insights_summary,
+)
+from operata_lambda.events.common import EventType
 
-from operata_lambda.events import formatting, models
+__all__ = ["EVENT_TYPES", "TYPE_MODULES", "EventType"]
 
-
-@dataclass(frozen=True)
-class EventType:
-    title: str  # as shown in reports: "Call Summary"
-    model: type[Any]
-    render: Callable[[Any], list[str]]
-    summarise: Callable[[Any], dict[str, Any]]
-
+TYPE_MODULES = (call_summary, insights_summary, agent_reported_issue, headset_summary)
 
 EVENT_TYPES: dict[str, EventType] = {
-    "CallSummary": EventType(
-        "Call Summary",
-        models.CallSummary,
-        formatting.render_call_summary,
-        formatting.summarise_call_summary,
-    ),
-    "InsightsSummary": EventType(
-        "Insights Summary",
-        models.InsightsSummary,
-        formatting.render_insights_summary,
-        formatting.summarise_insights_summary,
-    ),
-    "AgentReportedIssue": EventType(
-        "Agent Reported Issue",
-        models.AgentReportedIssue,
-        formatting.render_agent_reported_issue,
-        formatting.summarise_agent_reported_issue,
-    ),
-    "HeadsetSummary": EventType(
-        "Headset Summary",
-        models.HeadsetSummary,
-        formatting.render_headset_summary,
-        formatting.summarise_headset_summary,
-    ),
+    module.EVENT_TYPE.detail_type: module.EVENT_TYPE for module in TYPE_MODULES
 }

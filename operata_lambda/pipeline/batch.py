@@ -12,7 +12,7 @@ from contextlib import suppress
 from typing import Any, Protocol
 
 from operata_lambda.events.builders import build
-from operata_lambda.events.models import Envelope
+from operata_lambda.events.common import Envelope
 from operata_lambda.events.registry import EVENT_TYPES
 from operata_lambda.pipeline.kinesis import DecodeError, KinesisRecord, decode, is_operata_source
 from operata_lambda.pipeline.outcomes import Outcome, Status

@@ -7,7 +7,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from operata_lambda.events.models import Envelope
+from operata_lambda.events.common import Envelope
 from operata_lambda.events.quality import Overall
 from operata_lambda.events.registry import EventType
 from operata_lambda.pipeline.kinesis import KinesisRecord

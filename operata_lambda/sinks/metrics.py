@@ -26,7 +26,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from operata_lambda.events.models import CallSummary
+from operata_lambda.events.call_summary import CallSummary
 from operata_lambda.events.quality import Overall
 from operata_lambda.events.registry import EVENT_TYPES
 from operata_lambda.pipeline.kinesis import is_operata_source

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from operata_lambda.config import LEVELS, Settings
-from operata_lambda.events.formatting import render_unknown, report_block
+from operata_lambda.events.text import render_unknown, report_block
 from operata_lambda.pipeline.kinesis import payload_bytes
 from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.sinks.metrics import emf_documents
