@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from operata.fixtures import kinesis_event
+from operata_lambda.events.registry import EVENT_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "events" / "source"
@@ -15,17 +16,31 @@ BAD = ROOT / "events" / "bad-records.json"
 
 # Out of every 100 records: mostly CallSummary, then the other published types, one type
 # Operata added (no schema: shown generically) and a few records that are rejected.
-MIX = {
+# Every sample in events/source/ takes part: those of a registered type (EVENT_TYPES) with
+# the weight below, or REGISTERED_WEIGHT when none is set (a new type joins the mix by
+# itself); those of a type with no schema with UNKNOWN_WEIGHT.
+WEIGHTS = {
     "CallSummary.json": 25,
     "CallSummary-excellent.json": 25,
     "CallSummary-minimal.json": 10,
     "InsightsSummary.json": 8,
     "InsightsSummary-three.json": 6,
     "InsightsSummary-none.json": 4,
-    "HeadsetSummary.json": 9,
-    "AgentReportedIssue.json": 9,
-    "QueueHealthSummary.json": 1,
 }
+REGISTERED_WEIGHT = 9
+UNKNOWN_WEIGHT = 1
+
+
+def _mix() -> dict[str, int]:
+    mix = {}
+    for path in sorted(SOURCES.glob("*.json")):
+        detail_type = json.loads(path.read_bytes())["detail-type"]
+        known = detail_type in EVENT_TYPES
+        mix[path.name] = WEIGHTS.get(path.name, REGISTERED_WEIGHT) if known else UNKNOWN_WEIGHT
+    return mix
+
+
+MIX = _mix()
 # Indexes in events/bad-records.json: not base64, not JSON, a detail that fails its schema.
 BAD_RECORDS = (1, 3, 5)
 

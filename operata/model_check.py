@@ -1,8 +1,9 @@
 """`schemas check`: the schemas are valid, the fixtures match them, and the models read them.
 
-The models in operata_lambda/events/ are written by hand; this compares them with the
-schemas field by field (JSON names as dataclasses-json reads them), and tells
-`schemas update` which model fields a new schema property needs.
+The models are written by hand, one module per detail-type in operata_lambda/events/
+(call_summary.py, ...), found through the registry (operata_lambda.events.registry); this
+compares them with the schemas field by field (JSON names as dataclasses-json reads them),
+and tells `schemas update` which model fields a new schema property needs, and in which file.
 """
 
 from __future__ import annotations
@@ -60,6 +61,17 @@ def camel(attribute: str) -> str:
 
 def _is_model(hint: Any) -> bool:
     return isinstance(hint, type) and dataclasses.is_dataclass(hint)
+
+
+def model_module_file(detail_type: str) -> str:
+    """The file that holds a registered detail-type's models, as a path from the project root."""
+    from operata_lambda.events.registry import EVENT_TYPES
+
+    event_type = EVENT_TYPES.get(detail_type)
+    if event_type is None:
+        return f"a new module under operata_lambda/events/ for {detail_type}"
+    module = sys.modules[event_type.model.__module__]
+    return _relative(Path(str(module.__file__)))
 
 
 def model_at(detail_type: str, parts: Parts) -> type | None:
@@ -125,7 +137,7 @@ def _field_line(key: str, python: str) -> str:
 
 
 def model_field_needed(detail_type: str, parts: Parts, described: dict[str, Any]) -> str:
-    """What operata_lambda/events/models.py needs so that a model reads the new property."""
+    """What the detail-type's module needs so that a model reads the new property."""
     key = str(parts[-1])
     owner = model_at(detail_type, parts[:-1])
     classes: list[str] = []
@@ -328,8 +340,8 @@ def check(directory: Path, events_dir: Path = EVENTS_DIR) -> CheckResult:
 
     for detail_type in sorted(set(documents) - {schemas.ENVELOPE} - set(EVENT_TYPES)):
         result.problems.append(
-            f"{detail_type}.json: no entry for {detail_type} in the registry "
-            "(operata_lambda/events/registry.py)"
+            f"{detail_type}.json: no event type module registers {detail_type} (write "
+            "one under operata_lambda/events/ and list it in operata_lambda/events/registry.py)"
         )
     for detail_type, event_type in sorted(EVENT_TYPES.items()):
         described = documents.get(detail_type)

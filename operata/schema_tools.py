@@ -30,6 +30,7 @@ from operata.model_check import (
     MODEL_MARKER,
     check_command,
     model_field_needed,
+    model_module_file,
     model_type_change,
     type_text,
 )
@@ -371,7 +372,7 @@ def update_command(
         print(f"  {t.file.name}: version {done.old_version} -> {done.new_version}", file=out)
         for change in done.changes:
             print(f"    {change}", file=out)
-        print("  model fields needed in operata_lambda/events/models.py:", file=out)
+        print(f"  model fields needed in {model_module_file(t.detail_type)}:", file=out)
         for note in done.model_notes:
             print("    " + note.replace("\n", "\n    "), file=out)
     for detail_type in sorted(result.no_schema):

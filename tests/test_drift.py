@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import handler
 from operata.fixtures import kinesis_event
 from operata_lambda.config import Settings
+from operata_lambda.events.registry import EVENT_TYPES
 from operata_lambda.pipeline.batch import process_batch
 from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.sinks import report as output
@@ -35,7 +36,7 @@ from operata_lambda.validation.drift import (
 from operata_lambda.validation.schemas import dotted
 from tests.helpers import call_summary_with_three_new_fields, encode, records_of, source_event
 
-TYPES = ["CallSummary", "InsightsSummary", "AgentReportedIssue", "HeadsetSummary"]
+TYPES = sorted(EVENT_TYPES)  # each has its sample events/source/<detail-type>.json
 THREE_NEW = [
     "detail.webRTCSession.metrics.inbound.concealedSamples",
     "detail.serviceAgent.machine.gpu",

@@ -8,6 +8,7 @@ import pytest
 
 from operata_lambda.config import Settings
 from operata_lambda.events.common import Envelope
+from operata_lambda.events.registry import EVENT_TYPES
 from operata_lambda.events.text import num, report_block
 from operata_lambda.pipeline.outcomes import Status
 from tests.helpers import EVENTS, ROOT, SOURCES, encode, records_of, run_batch, source_event
@@ -78,6 +79,6 @@ def test_mixed_batch_fixture_shows_a_block_for_each_type() -> None:
     records = [KinesisRecord.from_lambda(r) for r in event["Records"]]
     outcomes, text = run_batch(records, Settings(log_format="text"))
     assert all(o.status is Status.PROCESSED for o in outcomes)
-    for title in ["Call Summary", "Insights Summary", "Agent Reported Issue", "Headset Summary"]:
-        assert f"Event Type: {title}\n" in text
+    for event_type in EVENT_TYPES.values():
+        assert f"Event Type: {event_type.title}\n" in text
     assert text.count("Operata Event Received") == len(records)
