@@ -340,8 +340,8 @@ def check(directory: Path, events_dir: Path = EVENTS_DIR) -> CheckResult:
 
     for detail_type in sorted(set(documents) - {schemas.ENVELOPE} - set(EVENT_TYPES)):
         result.problems.append(
-            f"{detail_type}.json: no event type module registers {detail_type} (write "
-            "one under operata_lambda/events/ and list it in operata_lambda/events/registry.py)"
+            f"{detail_type}.json: no entry for {detail_type} in the registry (write its "
+            "module under operata_lambda/events/ and list it in operata_lambda/events/registry.py)"
         )
     for detail_type, event_type in sorted(EVENT_TYPES.items()):
         described = documents.get(detail_type)
