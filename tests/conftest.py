@@ -9,6 +9,19 @@ import pytest
 from tests.localaws import DUMMY_CREDENTIALS, moto_server
 
 
+@pytest.fixture(autouse=True, scope="session")
+def quarantine_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Rejected records of local runs go to a temporary directory, not the working tree."""
+    path = tmp_path_factory.mktemp("quarantine")
+    saved = os.environ.get("QUARANTINE_DIR")
+    os.environ["QUARANTINE_DIR"] = str(path)
+    yield path
+    if saved is None:
+        os.environ.pop("QUARANTINE_DIR", None)
+    else:
+        os.environ["QUARANTINE_DIR"] = saved
+
+
 @pytest.fixture(scope="session")
 def aws_endpoint() -> Iterator[str]:
     """A moto server on loopback, with dummy credentials in the environment (no real AWS)."""
