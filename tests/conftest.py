@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -24,16 +25,17 @@ def aws_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def fresh_container(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """A new Lambda container: no drift reported yet, local settings, the project's schemas."""
-    from operata_lambda.sinks import report as output
+    from operata_lambda import app
     from operata_lambda.validation import schemas
 
-    monkeypatch.setattr(output, "_drift_reported", set())
+    monkeypatch.setattr(app, "CONTAINER", app.Container())
     for name in ["QUARANTINE_BUCKET", "LOG_LEVEL", "REDACT_PII", "DEADLINE_MARGIN_MS", "STAGE"]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv(schemas.SCHEMA_DIR_ENV, raising=False)
     monkeypatch.setenv("LOG_FORMAT", "text")
+    monkeypatch.setenv("QUARANTINE_DIR", str(tmp_path / "quarantine"))
     schemas.clear_cache()
     yield
     schemas.clear_cache()
