@@ -39,13 +39,21 @@ class StageGuard {
     this.serverless = serverless;
     this.options = options;
     this.log = log;
-    this.hooks = { initialize: () => this.check() };
+    // In the constructor, not a lifecycle hook: osls validates the resolved configuration
+    // against its own schema before any hook runs, and its messages name the configuration
+    // path (provider.memorySize) rather than the stage parameter.
+    this.fromDefaults = this.check();
+    this.hooks = { initialize: () => this.report() };
+  }
+
+  report() {
+    if (this.fromDefaults && this.log) this.log.notice(this.fromDefaults);
   }
 
   check() {
     const sls = this.serverless;
-    const command = (sls.processedInput.commands || []).join(' ');
-    if (!CHECKED_COMMANDS.has(command)) return;
+    const command = ((sls.processedInput && sls.processedInput.commands) || []).join(' ');
+    if (!CHECKED_COMMANDS.has(command)) return null;
     const stage = String(this.options.stage || sls.service.provider.stage);
     const fail = (message) => {
       throw new sls.classes.Error(message, 'STAGE_GUARD');
@@ -86,12 +94,10 @@ class StageGuard {
 
     const fromDefaults = Object.keys(defaults).filter((n) => !(n in own) && !(n in cli));
     const where = stage in declared ? '' : ` (stage "${stage}" is not under params)`;
-    if (this.log) {
-      this.log.notice(
-        `Stage parameters from params.default${where}: ` +
-          (fromDefaults.map((n) => `${n}=${show(defaults[n])}`).join(', ') || 'none')
-      );
-    }
+    return (
+      `Stage parameters from params.default${where}: ` +
+      (fromDefaults.map((n) => `${n}=${show(defaults[n])}`).join(', ') || 'none')
+    );
   }
 }
 

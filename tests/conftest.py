@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.localaws import DUMMY_CREDENTIALS, moto_server
+from tests.packaging import dev, personal, pkg, prod  # noqa: F401 (session fixtures: `sls package` once per stage)
 
 
 @pytest.fixture(scope="session")

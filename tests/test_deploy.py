@@ -26,7 +26,7 @@ import boto3
 import pytest
 
 from tests.localaws import DUMMY_CREDENTIALS, REGION
-from tests.test_package import SERVICE, run_sls, service_copy, sls_env
+from tests.packaging import SERVICE, run_sls, service_copy, sls_env
 
 pytestmark = pytest.mark.deploy
 
