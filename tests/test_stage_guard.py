@@ -35,6 +35,9 @@ FREE_FORM = {
 }
 
 
+FROM_DEFAULTS = "Stage parameters from params.default"
+
+
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return service_copy(tmp_path_factory.mktemp("guard-service"))
@@ -50,7 +53,7 @@ def bad_value(rule: dict[str, Any]) -> str:
     """A value the rule refuses: outside the set, or just above the range."""
     if "oneOf" in rule:
         return f"{rule['oneOf'][0]}x"
-    low, high = rule.get("integer") or rule["number"]
+    _, high = rule.get("integer") or rule["number"]
     return str(high + 1)
 
 
@@ -102,7 +105,8 @@ def test_every_rule_is_enforced(service: Path, tmp_path: Path) -> None:
 def test_an_unknown_parameter_is_refused(service: Path, tmp_path: Path) -> None:
     status, lines = package(service, tmp_path, "--stage", "dev", "--param=logFromat=json")
     assert status != 0
-    assert "--param logFromat: no such stage parameter (see params.default in serverless.yml)" in lines
+    expected = "--param logFromat: no such stage parameter (see params.default in serverless.yml)"
+    assert expected in lines
 
 
 def test_every_declared_stage_value_is_allowed(dev: Package, prod: Package) -> None:
@@ -111,7 +115,7 @@ def test_every_declared_stage_value_is_allowed(dev: Package, prod: Package) -> N
 
 
 def test_personal_stage_packages_with_defaults_and_says_so(personal: Package) -> None:
-    (line,) = [x for x in personal.output.splitlines() if "Stage parameters from params.default" in x]
+    (line,) = [x for x in personal.output.splitlines() if FROM_DEFAULTS in x]
     assert f'(stage "{PERSONAL_STAGE}" is not under params)' in line
     listed = dict(re.findall(r"(\w+)=([^,]*)(?:, |$)", line.split(": ", 1)[1]))
     assert set(listed) == set(DEFAULTS)
@@ -120,6 +124,6 @@ def test_personal_stage_packages_with_defaults_and_says_so(personal: Package) ->
 
 
 def test_declared_stage_lists_only_what_it_does_not_set(dev: Package) -> None:
-    (line,) = [x for x in dev.output.splitlines() if "Stage parameters from params.default" in x]
+    (line,) = [x for x in dev.output.splitlines() if FROM_DEFAULTS in x]
     listed = set(re.findall(r"(\w+)=", line.split(": ", 1)[1]))
     assert listed == set(DEFAULTS) - set(CONFIG["params"]["dev"])
