@@ -30,7 +30,7 @@ import handler
 from operata.fixtures import kinesis_event
 from operata_lambda.sinks import report as output
 from tests.helpers import EVENTS, call_summary_with_three_new_fields, encode
-from tests.packaging import FUNCTION, SERVICE, Package
+from tests.packaging import FUNCTION, ROOT, SERVICE, Package
 
 # The AWS metrics this stack may use, by the names AWS publishes them under: Lambda's
 # per-function metrics for a stream-triggered function, and S3 request metrics.
@@ -570,3 +570,13 @@ def test_query_terms_parser() -> None:
     assert comparisons == [
         ("detailType", "X"), ("overallQuality", "Issues detected"), ("requestId", "r")
     ]  # fmt: skip
+
+
+def test_docs_list_every_alarm_and_query(dev: Package) -> None:
+    text = (ROOT / "docs" / "monitoring.md").read_text()
+    prefix = f"{SERVICE}-dev-"
+    for resource in dev.resources.values():
+        if resource["Type"] == "AWS::CloudWatch::Alarm":
+            assert f"| `{resource['Properties']['AlarmName'].removeprefix(prefix)}` |" in text
+    for query in saved_queries(dev).values():
+        assert f"**{query['Name'].rsplit('/', 1)[-1]}**" in text

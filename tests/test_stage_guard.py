@@ -127,3 +127,14 @@ def test_declared_stage_lists_only_what_it_does_not_set(dev: Package) -> None:
     (line,) = [x for x in dev.output.splitlines() if FROM_DEFAULTS in x]
     listed = set(re.findall(r"(\w+)=", line.split(": ", 1)[1]))
     assert listed == set(DEFAULTS) - set(CONFIG["params"]["dev"])
+
+
+def test_docs_list_every_parameter_with_its_default() -> None:
+    rows = {}
+    for line in (ROOT / "docs" / "deploy.md").read_text().splitlines():
+        if m := re.match(r"^\| `(\w+)` \| ([^|]*) \|", line):
+            rows[m.group(1)] = m.group(2).strip().strip("'")
+    assert set(rows) >= set(DEFAULTS)
+    for name, value in DEFAULTS.items():
+        if isinstance(value, (int, float)) or (isinstance(value, str) and value):
+            assert rows[name] == str(value), name
