@@ -28,7 +28,7 @@ import pytest
 
 import handler
 from operata.fixtures import kinesis_event
-from operata_lambda.sinks import report as output
+from operata_lambda import app
 from tests.helpers import EVENTS, call_summary_with_three_new_fields, encode
 from tests.packaging import FUNCTION, ROOT, SERVICE, Package
 
@@ -99,7 +99,7 @@ def emf_metrics(lines: list[str]) -> set[Emitted]:
 def emitted(dev: Package) -> Iterator[set[Emitted]]:
     event = json.loads((EVENTS / "mixed-batch.json").read_text())
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(output, "_drift_reported", set())
+        mp.setattr(app, "CONTAINER", app.Container())  # a new container
         lines = run_handler(event, function_env(dev), mp)
     metrics = emf_metrics(lines)
     assert metrics, "no EMF output from the function"
@@ -497,7 +497,7 @@ def json_lines(dev: Package) -> list[dict[str, Any]]:
     events.append(kinesis_event([encode(call_summary_with_three_new_fields())]))
     lines = []
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(output, "_drift_reported", set())
+        mp.setattr(app, "CONTAINER", app.Container())  # a new container
         for event in events:
             lines += [json.loads(x) for x in run_handler(event, function_env(dev), mp)]
     return [flatten(line) for line in lines if "_aws" not in line]
