@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from operata_lambda import setup_check  # first: it names a too-old Python before imports fail
 from operata_lambda.config import Settings
 from operata_lambda.pipeline.batch import Quarantine, batch_item_failures, process_batch
 from operata_lambda.pipeline.kinesis import KinesisRecord
@@ -31,6 +32,7 @@ def _quarantine(settings: Settings, report: Report) -> Quarantine:
 
 
 def handler(event: Any, context: Any) -> dict[str, list[dict[str, str]]]:
+    setup_check.check(event)  # setup errors fail the invocation in one line, before any record
     settings = Settings.from_env()
     report = Report(settings)
     raw_records = event.get("Records") if isinstance(event, dict) else None

@@ -104,7 +104,8 @@ def diff_samples(samples: Samples, directory: Path) -> Diff:
             try:
                 document = _schema_document(path, detail_type)
             except (OSError, ValueError) as exc:
-                result.unreadable.append(f"{path}: cannot read the schema: {exc}")
+                problem = getattr(exc, "problem", exc)  # schemas.SchemaFileError names the file too
+                result.unreadable.append(f"{path}: cannot read the schema: {problem}")
                 broken.add(detail_type)
                 continue
             if document is None:

@@ -26,6 +26,7 @@ def aws_endpoint() -> Iterator[str]:
 @pytest.fixture
 def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A new Lambda container: no drift reported yet, local settings, the project's schemas."""
+    from operata_lambda import setup_check
     from operata_lambda.sinks import report as output
     from operata_lambda.validation import schemas
 
@@ -35,5 +36,7 @@ def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv(schemas.SCHEMA_DIR_ENV, raising=False)
     monkeypatch.setenv("LOG_FORMAT", "text")
     schemas.clear_cache()
+    setup_check.forget()
     yield
     schemas.clear_cache()
+    setup_check.forget()
