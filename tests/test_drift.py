@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import handler
 from operata.fixtures import kinesis_event
 from operata_lambda.config import Settings
+from operata_lambda.events.registry import EVENT_TYPES
 from operata_lambda.pipeline.batch import process_batch
 from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.sinks import report as output
@@ -33,14 +34,17 @@ from operata_lambda.validation.drift import (
     unique_new_fields,
 )
 from operata_lambda.validation.schemas import dotted
-from tests.helpers import call_summary_with_three_new_fields, encode, records_of, source_event
+from tests.helpers import (
+    call_summary_with_three_new_fields,
+    encode,
+    records_of,
+    source_event,
+    three_new_fields,
+)
 
-TYPES = ["CallSummary", "InsightsSummary", "AgentReportedIssue", "HeadsetSummary"]
-THREE_NEW = [
-    "detail.webRTCSession.metrics.inbound.concealedSamples",
-    "detail.serviceAgent.machine.gpu",
-    "detail.contact.events.transferred",
-]
+TYPES = list(EVENT_TYPES)  # each has a sample named after it in events/source/
+NEW = three_new_fields()  # named from the schema: new in any state schemas/ is left in
+THREE_NEW = [new.path for new in NEW]
 
 
 pytestmark = pytest.mark.usefixtures("fresh_container")
@@ -169,10 +173,10 @@ def test_new_fields_are_processed_and_reported_once_per_container(
     assert "Operata Event Received" in first
     lines = drift_lines(first)
     assert len(lines) == 3
-    for path, kind in zip(THREE_NEW, ["integer", "object", "string"], strict=True):
-        (line,) = [line for line in lines if f" {path} " in line]
+    for new in NEW:
+        (line,) = [line for line in lines if f" {new.path} " in line]
         assert line.startswith("SCHEMA DRIFT CallSummary: new field")
-        assert f"({kind}, e.g." in line
+        assert f"({new.json_type}, e.g." in line
     assert emf(first)["SchemaDriftFields"] == 3
     assert emf(first)["RecordsProcessed"] == 1
 
@@ -199,7 +203,7 @@ def test_drift_warning_in_json_logs(capsys: pytest.CaptureFixture[str]) -> None:
     ]
     assert sorted(w["path"] for w in warnings) == sorted(THREE_NEW)
     assert {w["detailType"] for w in warnings} == {"CallSummary"}
-    assert {w["path"]: w["jsonType"] for w in warnings}[THREE_NEW[0]] == "integer"
+    assert {w["path"]: w["jsonType"] for w in warnings} == {n.path: n.json_type for n in NEW}
     assert all(w["level"] == "WARNING" and w["schemaVersion"] for w in warnings)
 
 

@@ -39,10 +39,10 @@ def fixture_events() -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-def test_there_are_schemas_for_the_four_published_types() -> None:
-    assert {"CallSummary", "InsightsSummary", "AgentReportedIssue", "HeadsetSummary"} <= (
-        DETAIL_TYPES
-    )
+def test_there_is_a_schema_for_every_registered_type() -> None:
+    from operata_lambda.events.registry import EVENT_TYPES
+
+    assert set(EVENT_TYPES) <= DETAIL_TYPES
 
 
 @pytest.mark.parametrize("path", SCHEMA_FILES, ids=lambda p: p.name)
