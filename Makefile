@@ -8,7 +8,7 @@ STAGE ?= dev
 # (python3.12) by name: the virtualenv's bin comes first on PATH so they find ours.
 RUN   := PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 
-.PHONY: install demo test lint unit bench package deploy remove print clean
+.PHONY: install demo test lint unit bench fixtures package deploy remove print clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -35,6 +35,11 @@ unit: install
 
 test: lint
 	$(RUN) $(PY) -m pytest
+
+# events/*.json and tests/expected/*.txt from events/source/: new files are written, changed
+# renderings are shown as a diff and written. Review with `git diff`, then `make test`.
+fixtures: $(VENV)/.installed
+	$(PY) scripts/build-fixtures.py
 
 bench: install
 	$(RUN) $(PY) -m bench
