@@ -22,8 +22,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The local stage's settings come from serverless.yml (text logs, INFO); LOG_FORMAT and LOG_LEVEL
+# given to make (LOG_FORMAT=json make demo) are passed to it as stage parameters.
+DEMO_PARAMS := $(if $(LOG_FORMAT),--param=logFormat=$(LOG_FORMAT)) $(if $(LOG_LEVEL),--param=logLevel=$(LOG_LEVEL))
+
 demo: install
-	$(RUN) LOG_FORMAT=text $(SLS) invoke local --stage local -f processEvents -p events/mixed-batch.json
+	$(RUN) $(SLS) invoke local --stage local -f processEvents -p events/mixed-batch.json $(DEMO_PARAMS)
 
 lint: install
 	$(VENV)/bin/ruff check handler.py operata operata_lambda tests bench scripts

@@ -137,10 +137,24 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; what goes wrong around it (AWS unreachable, no such stream or bucket, no
+    region) ends in one line on stderr and exit status 2, never a traceback."""
     args = parser().parse_args(argv)
     module_name, function_name = COMMANDS[args.command]
     command = getattr(importlib.import_module(module_name), function_name)
-    status: int = command(args)
+    from operata import aws
+
+    try:
+        status: int = command(args)
+    except aws.ToolError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        line = aws.describe(exc, args)
+        if line is None:
+            raise
+        print(f"error: {line}", file=sys.stderr)
+        return 2
     return status
 
 
