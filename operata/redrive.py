@@ -10,10 +10,11 @@ Two kinds of object are read from the bucket:
   stream (by its ARN) by sequence number range while the stream still holds them; those it no
   longer holds (fewer than `batchSize` come back) are "not replayable", and the object stays.
 
-Each record goes through processor.process_batch with the bucket's quarantine and the usual
-report. An object whose records now all succeed (processed or skipped) or are quarantined again
-is moved under `redriven/`; a record still rejected has its entry rewritten with the new error
-(under its new reason's key, the old one removed); anything that failed stays where it was.
+Each record goes through the function's own wiring (operata_lambda.app.run) with the bucket's
+quarantine and the usual report. An object whose records now all succeed (processed or skipped)
+or are quarantined again is moved under `redriven/`; a record still rejected has its entry
+rewritten with the new error (under its new reason's key, the old one removed); anything that
+failed stays where it was.
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from operata.stream import arrival_seconds, aws_client
+from operata_lambda import app
 from operata_lambda.config import Settings
-from operata_lambda.pipeline.batch import Reporter, examine, process_batch
+from operata_lambda.pipeline.batch import examine
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.sinks.quarantine import S3Quarantine, key_for, record_of
-from operata_lambda.sinks.report import Report
 from operata_lambda.validation import schemas
 
 REDRIVEN = "redriven/"
@@ -55,7 +56,7 @@ class Redrive:
     bucket: str
     prefix: str = Settings.quarantine_prefix
     dry_run: bool = False
-    reporter: Reporter | None = None
+    settings: Settings | None = None  # None: read from the environment, as the function does
     kinesis: Any = None  # for on-failure records without a payload; None: not replayable
     out: TextIO = field(default_factory=lambda: sys.stdout)
     counts: Counter[str] = field(default_factory=Counter)
@@ -95,9 +96,9 @@ class Redrive:
     def run(self, records: list[KinesisRecord]) -> list[Outcome]:
         if self.dry_run:
             return [examine(record) for record in records]
-        assert self.reporter is not None
         quarantine = S3Quarantine(self.bucket, self.prefix, client=self.s3)
-        return process_batch(records, quarantine=quarantine, reporter=self.reporter)
+        settings = self.settings or Settings.from_env()
+        return app.run(records, settings, stream=self.out, quarantine=quarantine, metrics=False)
 
     def move(self, key: str) -> None:
         if self.dry_run:
@@ -228,7 +229,7 @@ def redrive_command(args: argparse.Namespace) -> int:
         bucket=args.bucket,
         prefix=f"{prefix}/" if prefix else "",
         dry_run=args.dry_run,
-        reporter=Report(settings),
+        settings=settings,
         kinesis=aws_client("kinesis", args.endpoint_url, args.region),
     )
     for key in job.entry_keys(args.reason):

@@ -56,6 +56,7 @@ class Settings:
     redact_pii: bool = False
     quarantine_bucket: str = ""  # empty: rejected records are written to the log instead
     quarantine_prefix: str = "quarantine/"
+    quarantine_dir: str = ".quarantine"  # without a bucket: one file per rejected record here
     metrics_namespace: str = "Operata/EventProcessor"
     service_name: str = "operata-kinesis-processor"
     deadline_margin_ms: int = 12000  # > the worst case of one quarantine write
@@ -79,6 +80,7 @@ class Settings:
             redact_pii=redact,
             quarantine_bucket=env.get("QUARANTINE_BUCKET", "").strip(),
             quarantine_prefix=f"{prefix}/" if prefix else "",
+            quarantine_dir=env.get("QUARANTINE_DIR", "").strip() or cls.quarantine_dir,
             metrics_namespace=env.get("METRICS_NAMESPACE", "").strip() or cls.metrics_namespace,
             service_name=env.get("SERVICE_NAME", "").strip() or cls.service_name,
             deadline_margin_ms=_milliseconds(env.get("DEADLINE_MARGIN_MS"), cls.deadline_margin_ms),

@@ -2,11 +2,11 @@
 
 A Python older than the runtime's, a missing dependency, an unreadable schema file or an event
 that is not a Kinesis event is not something a record did: the invocation fails, naming what is
-wrong and how to fix it, and no record is rejected or quarantined. The Python version is checked
-when this module is imported (handler.py imports it first, so that an old interpreter is named
-before other imports fail on it); the rest by check(event), at every invocation, from what the
-container remembers after the first one: import-spec lookups, not imports, so the cold start
-does not grow.
+wrong and how to fix it, and no record is rejected or quarantined. The Python version and the
+dependencies are checked when this module is imported (handler.py imports it first, so that
+they are named before other imports fail on them), with import-spec lookups, not imports, so
+the cold start does not grow; the schema files and the event by check(event), at every
+invocation, from what the container remembers after the first one.
 
 This module runs on any Python 3: no syntax or library newer than 3.7 here.
 """
@@ -23,7 +23,7 @@ RUNTIME = (3, 12)  # provider.runtime in serverless.yml (tests/test_setup_check.
 
 # Every third-party module the function may import, at start or lazily at first use:
 # requirements.txt (bundled) and what the Lambda runtime provides (boto3, for the quarantine).
-DEPENDENCIES = ("jsonschema", "dataclasses_json", "boto3", "botocore")
+DEPENDENCIES = ("jsonschema", "dataclasses_json", "orjson", "boto3", "botocore")
 
 FIX = "activate the virtualenv (. .venv/bin/activate) or run make demo"
 KINESIS_EVENT_FIX = (
@@ -223,7 +223,7 @@ def check(event: Any) -> None:
     """Raise SetupError with one line when this invocation cannot be run as set up."""
     key = os.environ.get("OPERATA_SCHEMA_DIR", "")
     if key not in _ready:
-        problem = python_problem() or dependency_problem() or schema_problem()
+        problem = schema_problem()
         if problem:
             _fail(problem)
         _ready.add(key)
@@ -237,6 +237,9 @@ def forget() -> None:
     _ready.clear()
 
 
-_python = python_problem()
-if _python:
-    _fail(_python)
+# When handler.py imports this module, before its other imports (some import a dependency at
+# once, e.g. orjson): an old interpreter or a missing dependency is named instead of an
+# ImportError's traceback. Both are facts of the container, checked once.
+_problem = python_problem() or dependency_problem()
+if _problem:
+    _fail(_problem)

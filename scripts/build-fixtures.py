@@ -18,6 +18,7 @@ import io
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from operata.fixtures import kinesis_event  # noqa: E402
+from operata_lambda import app  # noqa: E402
 from operata_lambda.config import Settings  # noqa: E402
 from operata_lambda.events.registry import EVENT_TYPES  # noqa: E402
-from operata_lambda.pipeline.batch import process_batch  # noqa: E402
 from operata_lambda.pipeline.kinesis import KinesisRecord  # noqa: E402
-from operata_lambda.pipeline.outcomes import Outcome, Status  # noqa: E402
-from operata_lambda.sinks.report import Report  # noqa: E402
+from operata_lambda.pipeline.outcomes import Status  # noqa: E402
 from operata_lambda.validation import schemas  # noqa: E402
 
 SOURCE = ROOT / "events" / "source"
@@ -90,18 +90,13 @@ def bad_records() -> list[bytes]:
     ]
 
 
-class _NoQuarantine:
-    def put(self, outcome: Outcome) -> None:
-        raise FixtureError(f"rejected: {outcome.reason}: {outcome.message}")
-
-
 def rendering(name: str) -> str:
     """The text report block of one source file, as the processor writes it."""
     (record,) = [KinesisRecord.from_lambda(r) for r in kinesis_event([source(name)])["Records"]]
     out = io.StringIO()
-    report = Report(Settings(log_format="text"), out)
-    (outcome,) = process_batch([record], quarantine=_NoQuarantine(), reporter=report)
-    report.finish([outcome])
+    with tempfile.TemporaryDirectory() as kept:  # where a rejected record would be kept
+        settings = Settings(log_format="text", quarantine_dir=kept)
+        (outcome,) = app.run([record], settings, stream=out, container=app.Container())
     where = f"{SOURCE / name}.json"
     if outcome.status is not Status.PROCESSED:
         raise FixtureError(f"{where}: {outcome.status.value}: {outcome.reason}: {outcome.message}")
@@ -111,7 +106,7 @@ def rendering(name: str) -> str:
             f"{where}: fields the schema does not describe ({paths}): run "
             f"python -m operata schemas diff {where}, then schemas update"
         )
-    text = out.getvalue()
+    _batch, text = out.getvalue().split("\n", 1)  # "Processing 1 Kinesis records ..."
     trace, block = text.split("\n{")[0].split("\n", 1)  # the EMF documents follow the block
     if not trace.startswith("PROCESSED seq="):
         raise FixtureError(f"{where}: unexpected output before the report block: {trace}")

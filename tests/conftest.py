@@ -2,10 +2,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.localaws import DUMMY_CREDENTIALS, moto_server
+
+
+@pytest.fixture(autouse=True, scope="session")
+def quarantine_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Rejected records of local runs go to a temporary directory, not the working tree."""
+    path = tmp_path_factory.mktemp("quarantine")
+    saved = os.environ.get("QUARANTINE_DIR")
+    os.environ["QUARANTINE_DIR"] = str(path)
+    yield path
+    if saved is None:
+        os.environ.pop("QUARANTINE_DIR", None)
+    else:
+        os.environ["QUARANTINE_DIR"] = saved
 
 
 @pytest.fixture(scope="session")
@@ -24,17 +38,17 @@ def aws_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def fresh_container(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """A new Lambda container: no drift reported yet, local settings, the project's schemas."""
-    from operata_lambda import setup_check
-    from operata_lambda.sinks import report as output
+    from operata_lambda import app, setup_check
     from operata_lambda.validation import schemas
 
-    monkeypatch.setattr(output, "_drift_reported", set())
+    monkeypatch.setattr(app, "CONTAINER", app.Container())
     for name in ["QUARANTINE_BUCKET", "LOG_LEVEL", "REDACT_PII", "DEADLINE_MARGIN_MS", "STAGE"]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv(schemas.SCHEMA_DIR_ENV, raising=False)
     monkeypatch.setenv("LOG_FORMAT", "text")
+    monkeypatch.setenv("QUARANTINE_DIR", str(tmp_path / "quarantine"))
     schemas.clear_cache()
     setup_check.forget()
     yield

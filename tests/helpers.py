@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import io
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from operata.fixtures import kinesis_event
+from operata_lambda import app
 from operata_lambda.config import Settings
-from operata_lambda.pipeline.batch import process_batch
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome
-from operata_lambda.sinks.quarantine import LogQuarantine
-from operata_lambda.sinks.report import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -46,12 +46,19 @@ def b64(payload: bytes) -> str:
 def run_batch(
     records: list[KinesisRecord], settings: Settings | None = None, **kwargs: Any
 ) -> tuple[list[Outcome], str]:
-    """Process records with the log fallback quarantine; return outcomes and everything written."""
+    """Run records through the function's wiring, rejected ones kept in a temporary directory
+    (see Outcome.kept_at); return the outcomes and everything written."""
+    settings = settings or Settings()
+    if settings.quarantine_dir == Settings.quarantine_dir:
+        settings = dataclasses.replace(settings, quarantine_dir=tempfile.mkdtemp())
     out = io.StringIO()
-    report = Report(settings or Settings(), out)
-    outcomes = process_batch(records, quarantine=LogQuarantine(report), reporter=report, **kwargs)
-    report.finish(outcomes)
+    outcomes = app.run(records, settings, stream=out, **kwargs)
     return outcomes, out.getvalue()
+
+
+def kept_entry(outcome: Outcome) -> dict[str, Any]:
+    """The quarantine entry a rejected outcome was kept as (a local file)."""
+    return dict(json.loads(Path(outcome.kept_at).read_text()))
 
 
 def paths_in(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 import io
 import json
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,12 +18,10 @@ from hypothesis import strategies as st
 
 import handler
 from operata.fixtures import kinesis_event
+from operata_lambda import app
 from operata_lambda.config import Settings
 from operata_lambda.events.registry import EVENT_TYPES
-from operata_lambda.pipeline.batch import process_batch
 from operata_lambda.pipeline.outcomes import Outcome, Status
-from operata_lambda.sinks import report as output
-from operata_lambda.sinks.report import Report
 from operata_lambda.validation import schemas
 from operata_lambda.validation.drift import (
     ITEMS,
@@ -38,6 +38,7 @@ from tests.helpers import (
     call_summary_with_three_new_fields,
     encode,
     records_of,
+    run_batch,
     source_event,
     three_new_fields,
 )
@@ -191,14 +192,11 @@ def test_new_fields_are_processed_and_reported_once_per_container(
 
 def test_drift_warning_in_json_logs(capsys: pytest.CaptureFixture[str]) -> None:
     records = records_of(encode(call_summary_with_three_new_fields()))
-    out = io.StringIO()
-    report = Report(Settings(log_format="json"), out)
-    outcomes = process_batch(records, quarantine=Failing(), reporter=report)
+    outcomes, text = run_batch(records, Settings(log_format="json"))
     assert [o.status for o in outcomes] == [Status.PROCESSED]
-    report.finish(outcomes)
     warnings = [
         entry
-        for entry in map(json.loads, out.getvalue().splitlines())
+        for entry in map(json.loads, text.splitlines())
         if entry.get("message") == "schema drift"
     ]
     assert sorted(w["path"] for w in warnings) == sorted(THREE_NEW)
@@ -212,13 +210,9 @@ def test_drift_is_per_detail_type_and_path() -> None:
     insights["detail"]["contact"]["channel"] = "VOICE"
     call = source_event("CallSummary")
     call["detail"]["contact"]["channel"] = "VOICE"
-    out = io.StringIO()
-    report = Report(Settings(), out)
-    outcomes = process_batch(
-        records_of(encode(insights), encode(call)), quarantine=Failing(), reporter=report
-    )
+    outcomes, text = run_batch(records_of(encode(insights), encode(call)))
     assert [o.status for o in outcomes] == [Status.PROCESSED, Status.PROCESSED]
-    assert [line.split(":")[0] for line in drift_lines(out.getvalue())] == [
+    assert [line.split(":")[0] for line in drift_lines(text)] == [
         "SCHEMA DRIFT InsightsSummary",
         "SCHEMA DRIFT CallSummary",
     ]
@@ -234,8 +228,7 @@ def test_a_known_field_with_another_type_is_rejected_with_path_and_rule(
     (rejected,) = [line for line in out.splitlines() if line.startswith("REJECTED")]
     assert "reason=schema_invalid" in rejected
     assert "detail.webRTCSession.metrics.inbound.packetsLost" in rejected
-    (quarantined,) = [line for line in out.splitlines() if line.startswith("QUARANTINED")]
-    entry = json.loads(quarantined.removeprefix("QUARANTINED "))["quarantined"]
+    entry = json.loads(Path(rejected.rsplit("(kept in ", 1)[1].rstrip(")")).read_text())
     assert entry["error"]["path"] == "detail.webRTCSession.metrics.inbound.packetsLost"
     assert entry["error"]["rule"] == "type"
     assert drift_lines(out) == []
@@ -260,20 +253,18 @@ def test_a_field_that_disappears_is_processed_and_shown_as_na(
 # --- generated variations: never crash, never lose a record --------------------------------
 
 
-class Failing:
-    """A quarantine that must not be used (the tests assert that every outcome is processed:
-    a put would turn into a failed outcome, since the batch loop catches what put raises)."""
-
-    def put(self, outcome: Outcome) -> None:
-        raise AssertionError(f"unexpected rejection: {outcome.reason}: {outcome.message}")
-
-
 class Kept:
+    """A quarantine sink that keeps what it is given, in memory."""
+
     def __init__(self) -> None:
         self.outcomes: list[Outcome] = []
 
-    def put(self, outcome: Outcome) -> None:
-        self.outcomes.append(outcome)
+    def take(self, outcome: Outcome) -> None:
+        if outcome.status is Status.REJECTED:
+            self.outcomes.append(outcome)
+
+    def flush(self, outcomes: Sequence[Outcome]) -> None:
+        pass
 
 
 json_values = st.recursive(
@@ -352,13 +343,16 @@ ORIGINALS = {name: source_event(name) for name in TYPES}
 def test_generated_variations_never_crash_and_never_lose_a_record(
     batch: list[tuple[dict[str, Any], list[str], list[str]]], log_format: str
 ) -> None:
-    output._drift_reported.clear()
     records = records_of(*(encode(event) for event, _, _ in batch))
-    out = io.StringIO()
-    report = Report(Settings(log_format=log_format), out)
     quarantine = Kept()
-    outcomes = process_batch(records, quarantine=quarantine, reporter=report)
-    report.finish(outcomes)
+    out = io.StringIO()
+    outcomes = app.run(
+        records,
+        Settings(log_format=log_format),
+        stream=out,
+        quarantine=quarantine,
+        container=app.Container(),
+    )
 
     assert [o.record for o in outcomes] == records  # exactly one outcome each, in order
     assert [o.record for o in quarantine.outcomes] == [

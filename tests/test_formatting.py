@@ -19,6 +19,8 @@ NAMES = sorted(p.stem for p in SOURCES.glob("*.json"))
 def rendered(name: str) -> str:
     outcomes, text = run_batch(records_of(encode(source_event(name))), Settings(log_format="text"))
     assert [o.status for o in outcomes] == [Status.PROCESSED]
+    batch, text = text.split("\n", 1)
+    assert batch.startswith("Processing 1 Kinesis records")
     trace, block = text.split("\n{")[0].split("\n", 1)  # the EMF documents follow the block
     assert trace.startswith("PROCESSED seq=") and " event_id=" in trace
     return block

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,7 +68,7 @@ def test_bad_records_batch_names_every_bad_record(capsys: pytest.CaptureFixture[
         "not_eventbridge",
     ]
     assert any(
-        "reason=schema_invalid: detail.webRTCSession.metrics.mos.avg: "
+        "reason=schema_invalid: Error parsing event: detail.webRTCSession.metrics.mos.avg: "
         "'high' is not of type 'number' (rule: type)" in line
         for line in lines
     )
@@ -77,7 +78,7 @@ def test_bad_records_batch_names_every_bad_record(capsys: pytest.CaptureFixture[
     text = "\n".join(lines)
     assert text.count("Operata Event Received") == 3  # two good records and the unknown type
     assert "Event Type: QueueHealthSummary" in text
-    assert sum(line.startswith("QUARANTINED ") for line in lines) == 6
+    assert sum("(kept in " in line for line in lines if line.startswith("REJECTED")) == 6
 
 
 @pytest.mark.parametrize(
@@ -100,7 +101,7 @@ def test_malformed_events_never_raise(
     assert handler.handler(event, None) == {"batchItemFailures": []}
     lines = capsys.readouterr().out.splitlines()
     assert sum(line.startswith("REJECTED ") for line in lines) == rejected
-    assert sum(line.startswith("QUARANTINED ") for line in lines) == rejected
+    assert sum("(kept in " in line for line in lines) == rejected
     batch = json.loads(lines[-1])  # the batch's metrics document comes last
     assert batch["Records"] == rejected
 
@@ -162,8 +163,9 @@ def test_not_base64_is_rejected_with_its_record(capsys: pytest.CaptureFixture[st
     event["Records"][0]["kinesis"]["data"] = "@@@"
     assert handler.handler(event, None) == {"batchItemFailures": []}
     out = capsys.readouterr().out
-    quarantined = json.loads(
-        next(line for line in out.splitlines() if line.startswith("QUARANTINED")).split(" ", 1)[1]
-    )
-    assert quarantined["quarantined"]["data"] == "@@@"
-    assert quarantined["quarantined"]["reason"] == "not_base64"
+    (line,) = [line for line in out.splitlines() if line.startswith("REJECTED")]
+    assert "reason=not_base64: Error parsing event: " in line
+    kept = Path(line.rsplit("(kept in ", 1)[1].rstrip(")"))
+    entry = json.loads(kept.read_text())
+    assert entry["data"] == "@@@"
+    assert entry["reason"] == "not_base64"

@@ -4,7 +4,6 @@ bounded dimensions, and counts that add up to the batch.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from collections.abc import Iterator
@@ -14,13 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from operata_lambda import app
 from operata_lambda.config import Settings
-from operata_lambda.pipeline.batch import process_batch
 from operata_lambda.pipeline.kinesis import KinesisRecord
-from operata_lambda.sinks import report as output
 from operata_lambda.sinks.metrics import MAX_VALUES, emf_documents
-from operata_lambda.sinks.quarantine import LogQuarantine
-from operata_lambda.sinks.report import Report
 from tests.helpers import EVENTS, encode, records_of, run_batch, source_event
 
 # --- a validator written from the EMF specification -----------------------------------------
@@ -152,7 +148,7 @@ def test_the_validator_rejects_what_the_specification_forbids() -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(output, "_drift_reported", set())
+    monkeypatch.setattr(app, "CONTAINER", app.Container())
     yield
 
 
@@ -160,11 +156,8 @@ def handler_event_docs(name: str) -> tuple[int, list[dict[str, Any]]]:
     """Run events/<name>.json through the batch loop; its record count and EMF documents."""
     event = json.loads((EVENTS / f"{name}.json").read_text())
     records = [KinesisRecord.from_lambda(r) for r in event["Records"]]
-    out = io.StringIO()
-    report = Report(Settings(log_format="json", stage="dev"), out)
-    outcomes = process_batch(records, quarantine=LogQuarantine(report), reporter=report)
-    report.finish(outcomes)
-    return len(records), emf_lines(out.getvalue())
+    _, text = run_batch(records, Settings(log_format="json", stage="dev"))
+    return len(records), emf_lines(text)
 
 
 @pytest.mark.parametrize("name", ["mixed-batch", "bad-records", "CallSummary"])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -65,11 +66,16 @@ def missing_bucket(aws_endpoint: str) -> Bucket:
 
 
 class SilentReporter:
+    """A report sink that keeps the outcomes it is given instead of writing them."""
+
     def __init__(self) -> None:
         self.seen: list[Outcome] = []
 
-    def record(self, outcome: Outcome) -> None:
+    def take(self, outcome: Outcome) -> None:
         self.seen.append(outcome)
+
+    def flush(self, outcomes: Sequence[Outcome]) -> None:
+        pass
 
 
 def _bad_call_summary() -> bytes:
@@ -99,7 +105,7 @@ def test_not_base64_is_quarantined_with_the_data_exactly_as_delivered(bucket: Bu
     event = kinesis_event([b"placeholder"])
     event["Records"][0]["kinesis"]["data"] = "not base64 at all!*"
     record = KinesisRecord.from_lambda(event["Records"][0])
-    outcomes = process_batch([record], quarantine=bucket.quarantine(), reporter=SilentReporter())
+    outcomes = process_batch([record], [bucket.quarantine(), SilentReporter()])
     assert [(o.status, o.reason) for o in outcomes] == [(Status.REJECTED, "not_base64")]
     ((key, body),) = bucket.objects.items()
     assert key == (
@@ -117,15 +123,21 @@ def test_not_base64_is_quarantined_with_the_data_exactly_as_delivered(bucket: Bu
     assert batch_item_failures(outcomes) == []
 
 
-def test_handler_not_base64_without_bucket_is_one_structured_log_line(
-    capsys: pytest.CaptureFixture[str],
+def test_handler_not_base64_without_bucket_is_one_line_and_one_local_file(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    monkeypatch.setenv("QUARANTINE_DIR", str(tmp_path))
     event = kinesis_event([b"placeholder"])
     event["Records"][0]["kinesis"]["data"] = "%%%"
     assert lambda_handler.handler(event, None) == {"batchItemFailures": []}
-    lines = [line for line in capsys.readouterr().out.splitlines() if "QUARANTINED" in line]
-    assert len(lines) == 1
-    document = json.loads(lines[0].split(" ", 1)[1])["quarantined"]
+    lines = [
+        line for line in capsys.readouterr().out.splitlines() if "%%%" in line or "kept" in line
+    ]
+    assert len(lines) == 1 and "%%%" not in lines[0]  # no raw data in the report
+    (path,) = tmp_path.rglob("*.json")
+    assert lines[0].endswith(f"(kept in {path})")
+    assert path.relative_to(tmp_path).parts[0] == "not_base64"
+    document = json.loads(path.read_text())
     assert document["reason"] == "not_base64"
     assert document["data"] == "%%%"
 
@@ -135,7 +147,7 @@ def test_handler_not_base64_without_bucket_is_one_structured_log_line(
 
 def test_schema_invalid_entry_names_path_rule_value_and_schema_version(bucket: Bucket) -> None:
     (record,) = records_of(_bad_call_summary())
-    process_batch([record], quarantine=bucket.quarantine("q/"), reporter=SilentReporter())
+    process_batch([record], [bucket.quarantine("q/"), SilentReporter()])
     ((key, body),) = bucket.objects.items()
     assert key.startswith("q/schema_invalid/2023/06/01/shardId-000000000000/")
     document = json.loads(body)
@@ -151,7 +163,7 @@ def test_schema_invalid_entry_names_path_rule_value_and_schema_version(bucket: B
 def test_a_retried_rejection_overwrites_its_entry(bucket: Bucket) -> None:
     (record,) = records_of(_bad_call_summary())
     for _ in range(3):
-        process_batch([record], quarantine=bucket.quarantine(), reporter=SilentReporter())
+        process_batch([record], [bucket.quarantine(), SilentReporter()])
     assert bucket.writes == 3
     assert len(bucket.objects) == 1
 
@@ -174,9 +186,7 @@ def test_key_without_arrival_or_sequence_is_still_a_key() -> None:
 def test_quarantine_failure_fails_that_record_and_the_rest(missing_bucket: Bucket) -> None:
     records = records_of(_good("g-1"), b"[1]", _good("g-2"), b"null", _good("g-3"))
     # the bucket does not exist yet: the first rejected record cannot be written
-    outcomes = process_batch(
-        records, quarantine=missing_bucket.quarantine(), reporter=SilentReporter()
-    )
+    outcomes = process_batch(records, [missing_bucket.quarantine(), SilentReporter()])
     assert [(o.status.value, o.reason) for o in outcomes] == [
         ("processed", ""),
         ("failed", "quarantine_unavailable"),
@@ -189,9 +199,7 @@ def test_quarantine_failure_fails_that_record_and_the_rest(missing_bucket: Bucke
     ]
     # the retry (Lambda resumes from the lowest failed sequence number) succeeds
     missing_bucket.create()
-    retry = process_batch(
-        records[1:], quarantine=missing_bucket.quarantine(), reporter=SilentReporter()
-    )
+    retry = process_batch(records[1:], [missing_bucket.quarantine(), SilentReporter()])
     assert [o.status.value for o in retry] == ["rejected", "processed", "rejected", "processed"]
     assert len(missing_bucket.objects) == 2
 
@@ -200,11 +208,7 @@ def test_a_failed_record_without_sequence_number_fails_the_whole_batch(
     missing_bucket: Bucket,
 ) -> None:
     record = record_with_data(b64(b"[1]"), sequence="")
-    outcomes = process_batch(
-        [record],
-        quarantine=missing_bucket.quarantine(),
-        reporter=SilentReporter(),
-    )
+    outcomes = process_batch([record], [missing_bucket.quarantine(), SilentReporter()])
     assert batch_item_failures(outcomes) == [{"itemIdentifier": ""}]
 
 
@@ -247,19 +251,3 @@ def test_deadline_margin_comes_from_the_environment(monkeypatch: pytest.MonkeyPa
 
 
 # --- never raising --------------------------------------------------------------------------
-
-
-class BrokenReporter:
-    def record(self, outcome: Outcome) -> None:
-        raise RuntimeError("log sink broke")
-
-
-def test_a_failing_log_line_does_not_raise_or_lose_the_record(bucket: Bucket) -> None:
-    records = records_of(_good("r-1"), b"[1]")
-    outcomes = process_batch(records, quarantine=bucket.quarantine(), reporter=BrokenReporter())
-    # the processed record's report failed: it is kept in the quarantine, as is the bad one
-    assert [(o.status.value, o.reason) for o in outcomes] == [
-        ("rejected", "processing_error"),
-        ("rejected", "not_eventbridge"),
-    ]
-    assert len(bucket.objects) == 2

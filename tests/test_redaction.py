@@ -5,7 +5,6 @@ fallback), and all of them do when it is off.
 
 from __future__ import annotations
 
-import base64
 import ipaddress
 import json
 from collections.abc import Iterator
@@ -17,18 +16,27 @@ from hypothesis import strategies as st
 
 import handler
 from operata.fixtures import kinesis_event
+from operata_lambda import app
 from operata_lambda.config import Settings
 from operata_lambda.pipeline.batch import examine
 from operata_lambda.pipeline.outcomes import Status
-from operata_lambda.sinks import report as output
+from operata_lambda.sinks.drift_notices import DriftNotices
 from operata_lambda.sinks.redact import country_code_length, mask_phone, redact
 from operata_lambda.sinks.report import Report
-from tests.helpers import SOURCES, b64, encode, record_with_data, records_of, run_batch
+from tests.helpers import (
+    SOURCES,
+    b64,
+    encode,
+    kept_entry,
+    record_with_data,
+    records_of,
+    run_batch,
+)
 
 
 @pytest.fixture(autouse=True)
 def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(output, "_drift_reported", set())
+    monkeypatch.setattr(app, "CONTAINER", app.Container())
     for name in ["QUARANTINE_BUCKET", "LOG_LEVEL", "REDACT_PII", "LOG_FORMAT", "STAGE"]:
         monkeypatch.delenv(name, raising=False)
     yield
@@ -105,7 +113,7 @@ def pii_batch() -> list[bytes]:
 def run(log_format: str, redact_pii: bool, level: str = "DEBUG") -> str:
     settings = Settings(log_format=log_format, log_level=level, redact_pii=redact_pii)
     _, text = run_batch(records_of(*pii_batch()), settings)
-    output._drift_reported.clear()
+    app.CONTAINER.drift = DriftNotices()
     return text
 
 
@@ -114,30 +122,15 @@ def test_no_pii_from_the_fixtures_in_any_output_with_redaction_on(log_format: st
     text = run(log_format, redact_pii=True)
     assert "SCHEMA DRIFT" in text or '"schema drift"' in text
     assert "envelope" in text  # DEBUG lines
-    assert text.count("quarantined") >= 2  # the log fallback, for two rejected records
+    assert text.count("Error parsing") >= 2  # two rejected records
     leaked = [pii for pii in PII + _national_parts() if pii in text]
     assert not leaked
     assert "+61*******149" in text
-    # nor in base64: the quarantine fallback's data is the redacted text, marked so
-    for line in text.splitlines():
-        if "quarantined" in line:
-            entry = json.loads(line.split(" ", 1)[1] if log_format == "text" else line)
-            quarantined = entry["quarantined"]
-            assert quarantined["redacted"] is True
-            assert quarantined["dataEncoding"] == "text-redacted"
-            assert not any(pii in quarantined["data"] for pii in PII)
 
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
 def test_all_of_it_is_shown_with_redaction_off(log_format: str) -> None:
     text = run(log_format, redact_pii=False)
-    decoded = text
-    for line in text.splitlines():  # the quarantine fallback keeps the record's base64 as it is
-        if "quarantined" in line:
-            entry = json.loads(line.split(" ", 1)[1] if log_format == "text" else line)
-            assert "redacted" not in entry["quarantined"]
-            decoded += base64.b64decode(entry["quarantined"]["data"]).decode()
-    assert [pii for pii in PII if pii not in decoded] == []
     assert all(pii in text for pii in CALLER_NUMBERS + IPS)  # in clear in the lines themselves
 
 
@@ -158,7 +151,7 @@ def test_the_handler_redacts_by_default_in_a_deployed_stage(
     out = capsys.readouterr().out
     assert not [pii for pii in PII if pii in out]
     monkeypatch.setenv("REDACT_PII", "false")
-    output._drift_reported.clear()
+    app.CONTAINER.drift = DriftNotices()
     handler.handler(event, None)
     out = capsys.readouterr().out
     assert all(pii in out for pii in CALLER_NUMBERS + IPS)
@@ -178,15 +171,15 @@ def test_redaction_off_costs_nothing_on_the_write_path() -> None:
     assert Report(Settings(redact_pii=True)).redact is redact
 
 
-def test_quarantine_fallback_of_undecodable_data_is_redacted_text() -> None:
-    data = b64(b"\xff\xfe caller +61402960149 at 192.168.1.12")
-    _, text = run_batch([record_with_data(data)], Settings(log_format="json", redact_pii=True))
-    entry = json.loads(next(line for line in text.splitlines() if "quarantined" in line))
-    assert entry["quarantined"]["data"] == "\\xff\\xfe caller +61*******149 at [IPv4]"
-    raw = "not base64 +61402960149 !!"
-    _, text = run_batch([record_with_data(raw)], Settings(log_format="json", redact_pii=True))
-    entry = json.loads(next(line for line in text.splitlines() if "quarantined" in line))
-    assert entry["quarantined"]["data"] == "not base64 +61*******149 !!"
+@pytest.mark.parametrize(
+    "data",
+    [b64(b"\xff\xfe caller +61402960149 at 192.168.1.12"), "not base64 +61402960149 !!"],
+)
+def test_undecodable_data_is_kept_as_it_is_and_its_line_is_redacted(data: str) -> None:
+    settings = Settings(log_format="json", redact_pii=True)
+    (outcome,), text = run_batch([record_with_data(data)], settings)
+    assert "+61402960149" not in text and "192.168.1.12" not in text
+    assert kept_entry(outcome)["data"] == data  # the quarantine keeps the record exactly
 
 
 # --- the patterns ---------------------------------------------------------------------------
@@ -327,6 +320,6 @@ def test_a_lone_surrogate_still_gets_its_log_line() -> None:
     report = Report(Settings(), stream)
     record = records_of(json.dumps(event).encode())[0]
     outcome = examine(record)
-    report.record(outcome)
+    report.take(outcome)
     assert outcome.status is Status.SKIPPED
     assert f"SKIPPED seq={record.sequence_number}" in raw.getvalue().decode()

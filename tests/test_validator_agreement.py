@@ -26,7 +26,9 @@ from operata_lambda.validation.schemas import (
     INVALID,
     VALID,
     VALID_WITH_NEW_FIELDS,
+    EventSchema,
     compile_check,
+    fast_check,
     generate,
 )
 from tests.helpers import paths_in, value_at
@@ -171,7 +173,7 @@ def test_every_fixture_is_checked_as_jsonschema_checks_it(name: str) -> None:
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
 def test_the_generator_translates_every_schema_in_schemas(name: str) -> None:
     # Otherwise the jsonschema fallback runs: correct, but much slower. Say so here.
-    assert generate(_document(name)) is not None
+    assert fast_check(_document(name)) is not None
 
 
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
@@ -330,3 +332,89 @@ def test_import_handler_loads_neither_jsonschema_nor_boto3_nor_fastjsonschema() 
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+# --- the fallback: the schema as written decides validity -------------------------------------
+
+# Closing a subschema (additionalProperties: false) under a keyword that negates or counts its
+# verdict makes the whole schema accept more: these instances are valid for the closed variant
+# and invalid for the schema as written.
+LOOSER_WHEN_CLOSED = [
+    ({"not": {"properties": {"a": {"type": "integer"}}}}, {"a": 1, "b": 2}),
+    (
+        {
+            "type": "object",
+            "if": {"properties": {"kind": {"const": "call"}}, "required": ["kind"]},
+            "then": {"required": ["mos"]},
+        },
+        {"kind": "call", "agent": "x"},
+    ),
+    (
+        {"oneOf": [{"properties": {"a": {"type": "integer"}}}, {"required": ["b"]}]},
+        {"a": 1, "b": 2},
+    ),
+    (
+        {"type": "array", "contains": {"properties": {"a": {"type": "integer"}}}, "maxContains": 1},
+        [{"a": 1}, {"a": 2, "b": 3}],
+    ),
+]
+
+
+@pytest.mark.parametrize(("schema", "instance"), LOOSER_WHEN_CLOSED)
+def test_the_fallback_never_lets_the_closed_variant_decide_validity(
+    schema: dict[str, Any], instance: Any
+) -> None:
+    assert Draft202012Validator(schemas._closed(schema)).is_valid(instance)
+    assert not Draft202012Validator(schema).is_valid(instance)
+    assert fast_check(schema) is None
+    assert assert_agrees(schema, instance) == INVALID
+    violation, _ = EventSchema("t", schema, "detail").check(instance)
+    assert violation is not None and violation.rule != "validator_disagreement"
+
+
+def test_the_fallback_reports_new_fields_only_for_valid_instances() -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}, "oneOf": [{}, {}]}
+    assert assert_agrees(schema, {"a": 1}) == INVALID  # oneOf: both branches match
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}, "anyOf": [{}]}
+    assert assert_agrees(schema, {"a": 1}) == VALID
+    assert assert_agrees(schema, {"a": 1, "b": 2}) == VALID_WITH_NEW_FIELDS
+    assert assert_agrees(schema, {"a": "1", "b": 2}) == INVALID
+
+
+# --- the fallback: a fast check that cannot be built ------------------------------------------
+
+
+def _nested_arrays(levels: int) -> tuple[dict[str, Any], Any]:
+    schema: dict[str, Any] = {"type": "integer", "minimum": 0}
+    instance: Any = 1
+    for _ in range(levels):
+        schema = {"type": "array", "items": schema}
+        instance = [instance]
+    return schema, instance
+
+
+def test_a_fast_check_that_does_not_compile_falls_back_to_jsonschema() -> None:
+    # 21 nested loops: beyond Python's limit of 20 statically nested blocks (SyntaxError).
+    schema, instance = _nested_arrays(21)
+    assert generate(schema) is not None  # translated, but its code cannot be compiled
+    assert fast_check(schema) is None
+    assert assert_agrees(schema, instance) == VALID
+    bad = json.loads(json.dumps(instance).replace("1", "-1"))
+    assert assert_agrees(schema, bad) == INVALID
+    event_schema = EventSchema("t", schema, "detail")
+    assert event_schema.check(instance) == (None, False)
+    violation, _ = event_schema.check(bad)
+    assert violation is not None and violation.rule == "minimum"
+
+
+def test_a_schema_too_deep_to_generate_falls_back_to_jsonschema() -> None:
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(600):  # the generator recurses twice per level: RecursionError
+        schema = {"type": "object", "properties": {"a": schema}}
+    assert fast_check(schema) is None
+    check, reference = compile_check(schema), Draft202012Validator(schema)
+    for instance in [{}, {"a": {}}, {"b": 1}, [], {"a": 1}, {"a": {"a": "x"}}]:
+        assert (check(instance) != INVALID) == reference.is_valid(instance), instance
+    assert check({"a": {}}) == VALID
+    assert check({"b": 1}) == VALID_WITH_NEW_FIELDS
+    assert check({"a": 1}) == INVALID

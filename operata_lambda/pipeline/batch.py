@@ -1,32 +1,24 @@
 """The batch loop: one outcome per record, in order, never raising.
 
-examine() decides what a record is (pure: no I/O). process_batch() adds the effects: it
-quarantines rejected records, reports processed ones, and stops early (reporting the rest as
-failed) when the quarantine cannot be written or the invocation is running out of time.
+examine() decides what a record is (pure: no I/O). process_batch() gives each outcome to the
+sinks (quarantine, report, metrics: see sinks/base.py for what their failures mean), and stops
+early, reporting the rest as failed, when a sink cannot take a record or the invocation is
+running out of time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
-from typing import Any, Protocol
+from typing import Any
 
 from operata_lambda.events.builders import build
 from operata_lambda.events.models import Envelope
 from operata_lambda.events.registry import EVENT_TYPES
 from operata_lambda.pipeline.kinesis import DecodeError, KinesisRecord, decode, is_operata_source
 from operata_lambda.pipeline.outcomes import Outcome, Status
+from operata_lambda.sinks.base import Sink, SinkUnavailable
 from operata_lambda.validation import schemas
-
-
-class Quarantine(Protocol):
-    def put(self, outcome: Outcome) -> None:
-        """Keep a rejected record durably; raise if that was not possible."""
-
-
-class Reporter(Protocol):
-    def record(self, outcome: Outcome) -> None:
-        """Write the outcome of one record (the report block for a processed one)."""
 
 
 def examine(record: KinesisRecord) -> Outcome:
@@ -118,13 +110,12 @@ def _examine(record: KinesisRecord) -> Outcome:
 
 def process_batch(
     records: Sequence[KinesisRecord],
+    sinks: Sequence[Sink],
     *,
-    quarantine: Quarantine,
-    reporter: Reporter,
     time_left_ms: Callable[[], int] | None = None,
     margin_ms: int = 0,
 ) -> list[Outcome]:
-    """One outcome per record, in order.
+    """One outcome per record, in order, each given to every sink; then the sinks' flush.
 
     A shard is ordered and Lambda retries from the lowest failed sequence number, so after the
     first failure nothing more is done: the rest is reported as failed too, and retried.
@@ -132,50 +123,60 @@ def process_batch(
     outcomes: list[Outcome] = []
     for index, record in enumerate(records):
         if time_left_ms is not None and time_left_ms() < margin_ms:
-            outcomes += _fail(records[index:], "deadline", "too little time left to continue")
+            outcomes += _fail(
+                sinks, records[index:], "deadline", "too little time left to continue"
+            )
             break
         outcome = examine(record)
-        if outcome.status is Status.PROCESSED:
-            outcome = _report(outcome, reporter)
-        if outcome.status is Status.REJECTED:
+        try:
             try:
-                quarantine.put(outcome)
-            except Exception as exc:
-                message = (
-                    f"quarantine unavailable for a {outcome.reason} record "
-                    f"({type(exc).__name__}: {exc})"
+                _give(outcome, sinks)
+            except SinkUnavailable:
+                raise
+            except Exception as exc:  # the code failed on this record: keep it, move on
+                outcome = _rejected(
+                    record,
+                    "processing_error",
+                    f"rendering failed: {type(exc).__name__}: {exc}",
+                    envelope=outcome.envelope,
+                    detail_type=outcome.detail_type,
+                    source=outcome.source,
+                    schema_version=outcome.schema_version,
                 )
-                outcomes += _fail([record], "quarantine_unavailable", message)
-                outcomes += _fail(records[index + 1 :], "after_failure", "an earlier record failed")
-                break
-        if outcome.status is not Status.PROCESSED:
-            _log(outcome, reporter)
+                _give(outcome, sinks)
+        except Exception as exc:  # a sink could not take it (or could not even keep the bug)
+            reason = (
+                f"{exc.sink}_unavailable"
+                if isinstance(exc, SinkUnavailable)
+                else "processing_error"
+            )
+            outcomes += _fail(sinks, [record], reason, f"{exc} for a {outcome.status} record")
+            outcomes += _fail(
+                sinks, records[index + 1 :], "after_failure", "an earlier record failed"
+            )
+            break
         outcomes.append(outcome)
-    for outcome in outcomes:
-        if outcome.status is Status.FAILED:
-            _log(outcome, reporter)
+    for sink in sinks:
+        with suppress(Exception):  # the outcomes stand: a lost metrics line cannot change them
+            sink.flush(outcomes)
     return outcomes
 
 
-def _log(outcome: Outcome, reporter: Reporter) -> None:
-    """Write a line for a record whose fate is already decided: a failing log cannot change it."""
-    with suppress(Exception):  # the outcome stands; raising would fail (and repeat) the batch
-        reporter.record(outcome)
+def _give(outcome: Outcome, sinks: Sequence[Sink]) -> None:
+    for sink in sinks:
+        sink.take(outcome)
 
 
-def _report(outcome: Outcome, reporter: Reporter) -> Outcome:
-    try:
-        reporter.record(outcome)
-        return outcome
-    except Exception as exc:
-        outcome.status = Status.REJECTED
-        outcome.reason = "processing_error"
-        outcome.message = f"rendering failed: {type(exc).__name__}: {exc}"
-        return outcome
-
-
-def _fail(records: Iterable[KinesisRecord], reason: str, message: str) -> list[Outcome]:
-    return [Outcome(r, Status.FAILED, reason, message) for r in records]
+def _fail(
+    sinks: Sequence[Sink], records: Iterable[KinesisRecord], reason: str, message: str
+) -> list[Outcome]:
+    """Failed for retry. Their lines are written where possible; failing to cannot change that."""
+    failed = [Outcome(r, Status.FAILED, reason, message) for r in records]
+    for outcome in failed:
+        for sink in sinks:
+            with suppress(Exception):
+                sink.take(outcome)
+    return failed
 
 
 def batch_item_failures(outcomes: Iterable[Outcome]) -> list[dict[str, str]]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
-import sys
 from dataclasses import dataclass
 from typing import Any
+
+from operata_lambda.jsonio import loads
 
 OPERATA_SOURCE_PREFIX = "aws.partner/operata.com/"
 
@@ -58,36 +58,21 @@ class DecodeError(Exception):
         self.message = message
 
 
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if -_LARGEST <= value <= _LARGEST:  # no call: this runs for every number with a fraction
-        return value
-    raise ValueError(f"number {text[:40]} is out of range")
-
-
-_LARGEST = sys.float_info.max
-# One decoder for every record: json.loads(text, parse_float=...) would build one per call.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
-
-
 def decode(data: str) -> dict[str, Any]:
-    """base64 text -> the JSON object it holds. Raises DecodeError with the reason."""
+    """base64 text -> the JSON object it holds. Raises DecodeError with the reason.
+
+    The JSON rules are operata_lambda.jsonio.loads's: UTF-8 without a byte order mark, no NaN
+    or Infinity, no number beyond a double, integers exact at any size, nesting as deep as the
+    standard library's decoder reads.
+    """
     try:
         payload = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise DecodeError("not_base64", f"data is not valid base64: {exc}") from None
     try:
-        text = payload.decode("utf-8")
+        value = loads(payload)
     except UnicodeDecodeError as exc:
         raise DecodeError("not_utf8", f"payload is not UTF-8: {exc}") from None
-    try:
-        if text.startswith("\ufeff"):  # what json.loads says of a byte order mark
-            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
-        value = _DECODER.decode(text)
     except RecursionError:
         raise DecodeError("not_json", "payload is nested too deeply to parse") from None
     except ValueError as exc:

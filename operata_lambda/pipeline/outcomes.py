@@ -38,6 +38,7 @@ class Outcome:
     detail: Any = None  # the typed model, or the raw dict for a type with no schema
     schema_version: str = ""
     new_fields: list[NewField] = field(default_factory=list)
+    kept_at: str = ""  # where the quarantine keeps a rejected record (s3://... or a file)
 
     @cached_property
     def summary(self) -> dict[str, Any]:

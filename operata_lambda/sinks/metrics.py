@@ -22,15 +22,19 @@ Never per agent, queue or contact: those belong in the JSON log lines (Logs Insi
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
+from operata_lambda.config import Settings
 from operata_lambda.events.models import CallSummary
 from operata_lambda.events.quality import Overall
 from operata_lambda.events.registry import EVENT_TYPES
 from operata_lambda.pipeline.kinesis import is_operata_source
 from operata_lambda.pipeline.outcomes import Outcome, Status
+from operata_lambda.sinks.base import SinkUnavailable
 
 MAX_VALUES = 100  # values per metric in one EMF document (the specification's limit)
 OTHER_TYPE = "Other"
@@ -119,3 +123,24 @@ def emf_documents(
         documents.append(document(base, {"MOS": mos_values[start : start + MAX_VALUES]}))
     documents.append(document(base, batch))  # last: the line that closes the batch's log
     return documents
+
+
+class EmfMetrics:
+    """The metrics sink: nothing per record; the batch's EMF documents at flush, one per line."""
+
+    def __init__(self, settings: Settings, stream: TextIO | None = None) -> None:
+        self.settings = settings
+        self.stream = stream or sys.stdout
+
+    def take(self, outcome: Outcome) -> None:
+        """Counted at flush, from the batch's final outcomes."""
+
+    def flush(self, outcomes: Sequence[Outcome]) -> None:
+        s = self.settings
+        documents = emf_documents(
+            outcomes, namespace=s.metrics_namespace, service=s.service_name, stage=s.stage
+        )
+        try:
+            self.stream.write("".join(json.dumps(doc) + "\n" for doc in documents))
+        except OSError as exc:
+            raise SinkUnavailable("metrics", exc) from exc

@@ -1,4 +1,5 @@
-"""Where rejected records are kept: one S3 object per record, or the log when no bucket is set.
+"""Where rejected records are kept: one S3 object per record, or one local file when no bucket
+is set (`sls invoke local`).
 
 Each entry holds the record's data exactly as Kinesis delivered it (base64), where it came from
 (stream, shard, sequence number, partition key, arrival time) and why it was rejected. Keys are
@@ -9,11 +10,14 @@ overwrites its entry instead of adding a second one.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any
 
 from operata_lambda.pipeline.kinesis import KinesisRecord
-from operata_lambda.pipeline.outcomes import Outcome
+from operata_lambda.pipeline.outcomes import Outcome, Status
+from operata_lambda.sinks.base import SinkUnavailable
 
 ENTRY_VERSION = 1
 AWS_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
@@ -81,22 +85,30 @@ def key_for(prefix: str, outcome: Outcome) -> str:
     return f"{prefix}{outcome.reason}/{day}/{shard}/{sequence}.json"
 
 
-class Sink(Protocol):
-    def quarantined(self, document: dict[str, Any]) -> None: ...
+class LocalQuarantine:
+    """Local runs (no bucket): one file per rejected record under QUARANTINE_DIR, laid out like
+    the bucket's keys, so that a person can read it and `redrive`-style tools can find it."""
 
+    def __init__(self, directory: str) -> None:
+        self.directory = Path(directory)
 
-class LogQuarantine:
-    """Local runs: the entry is written to the log as one structured line."""
+    def take(self, outcome: Outcome) -> None:
+        if outcome.status is not Status.REJECTED:
+            return
+        path = self.directory / key_for("", outcome)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(entry(outcome), indent=2, default=str) + "\n")
+        except OSError as exc:
+            raise SinkUnavailable("quarantine", exc) from exc
+        outcome.kept_at = str(path)
 
-    def __init__(self, sink: Sink) -> None:
-        self.sink = sink
-
-    def put(self, outcome: Outcome) -> None:
-        self.sink.quarantined(entry(outcome))
+    def flush(self, outcomes: Sequence[Outcome]) -> None:
+        """Each entry is written as its record is taken."""
 
 
 class S3Quarantine:
-    """Deployed: one encrypted object per record in the stack's bucket."""
+    """Deployed: one encrypted object per rejected record in the stack's bucket."""
 
     def __init__(self, bucket: str, prefix: str = "quarantine/", client: Any = None) -> None:
         self.bucket = bucket
@@ -124,10 +136,20 @@ class S3Quarantine:
             )
         return self._client
 
-    def put(self, outcome: Outcome) -> None:
-        self.client.put_object(
-            Bucket=self.bucket,
-            Key=key_for(self.prefix, outcome),
-            Body=json.dumps(entry(outcome), default=str).encode("utf-8"),
-            ContentType="application/json",
-        )
+    def take(self, outcome: Outcome) -> None:
+        if outcome.status is not Status.REJECTED:
+            return
+        key = key_for(self.prefix, outcome)
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=json.dumps(entry(outcome), default=str).encode("utf-8"),
+                ContentType="application/json",
+            )
+        except Exception as exc:  # botocore's errors, timeouts, credentials: all I/O here
+            raise SinkUnavailable("quarantine", exc) from exc
+        outcome.kept_at = f"s3://{self.bucket}/{key}"
+
+    def flush(self, outcomes: Sequence[Outcome]) -> None:
+        """Each entry is written as its record is taken."""

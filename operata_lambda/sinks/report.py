@@ -1,8 +1,9 @@
-"""The log: one entry per record, as a text block for people or a JSON line for Logs Insights.
+"""The report sink: one entry per record, as a text block for people or a JSON line for Logs
+Insights, written to stdout (which CloudWatch Logs collects).
 
-Also warns about schema drift (once per field path per container) and ends each batch with
-its metrics in Embedded Metric Format. With REDACT_PII on, every line written goes through
-operata_lambda.sinks.redact first (the EMF documents hold counts only).
+It filters by LOG_LEVEL, tells schema drift once per field (DriftNotices), adds the decoded
+envelope at DEBUG, masks PII when REDACT_PII is on, and passes every line through sinks.safe,
+so nothing from an event can start, hide or overflow a line.
 """
 
 from __future__ import annotations
@@ -10,129 +11,94 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from operata_lambda.config import LEVELS, Settings
-from operata_lambda.events.formatting import render_unknown, report_block
-from operata_lambda.pipeline.kinesis import payload_bytes
 from operata_lambda.pipeline.outcomes import Outcome, Status
-from operata_lambda.sinks.metrics import emf_documents
+from operata_lambda.sinks import lines, safe
+from operata_lambda.sinks.base import SinkUnavailable
+from operata_lambda.sinks.drift_notices import DriftNotices
 from operata_lambda.sinks.redact import labelled
 from operata_lambda.sinks.redact import redact as redact_pii
 
-_LEVEL_OF = {
+LEVEL_OF = {
     Status.PROCESSED: "INFO",
     Status.SKIPPED: "INFO",
     Status.REJECTED: "ERROR",
     Status.FAILED: "WARNING",
 }
 
-# json.dumps with any option builds a JSONEncoder per call: one for every JSON line instead.
-_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
-# Field paths already reported as drift by this container (a warm Lambda keeps them).
-_drift_reported: set[tuple[str, str]] = set()
+@dataclass(frozen=True)
+class Invocation:
+    """What ties a batch's lines together: Lambda's request id, and whether it was a cold start."""
+
+    request_id: str = ""
+    cold_start: bool = False
 
 
 class Report:
-    """Writes outcomes to a stream (stdout in Lambda, which CloudWatch Logs collects)."""
-
     def __init__(
         self,
         settings: Settings,
         stream: TextIO | None = None,
+        *,
+        invocation: Invocation | None = None,
+        drift: DriftNotices | None = None,
         redact: Callable[[str], str] | None = None,
     ) -> None:
         """`redact` defaults to sinks.redact when settings.redact_pii is on, else none."""
-        self.settings = settings
         self.stream = stream or sys.stdout
         self.json = settings.log_format == "json"
         self.threshold = LEVELS.get(settings.log_level, 20)
+        self.invocation = invocation or Invocation()
+        self.drift = drift or DriftNotices()
         self.redact = (
             redact if redact is not None else (redact_pii if settings.redact_pii else None)
         )
 
-    # --- per record ------------------------------------------------------------------
-
-    def record(self, outcome: Outcome) -> None:
-        if outcome.envelope is not None and self._enabled("DEBUG"):
-            self._debug_envelope(outcome)
-        self._drift(outcome)
-        level = _LEVEL_OF[outcome.status]
-        if not self._enabled(level):
+    def begin(self, count: int) -> None:
+        """The batch's first line: how many records, which invocation."""
+        if not self._enabled("INFO"):
             return
+        inv = self.invocation
+        text = lines.batch_message(count)
         if self.json:
-            self._write(self._json_line(level, outcome))
-        elif outcome.status is Status.PROCESSED:
-            self._write(self._text_block(outcome))
-        else:
-            self._write(self._text_line(outcome))
-
-    def quarantined(self, document: dict[str, Any]) -> None:
-        """The quarantine's log fallback (no bucket configured).
-
-        With redaction on, the record's base64 `data` (which no pattern can see into) is
-        replaced by its decoded text, redacted, and marked so: the log never holds the raw
-        record. Only the S3 quarantine keeps it, in its encrypted bucket.
-        """
-        if self.redact is not None and isinstance(document.get("data"), str):
-            document = {**document, **_redacted_data(document["data"], self.redact)}
-            document["error"] = self._error(document.get("error"))
-        line = json.dumps({"level": "ERROR", "quarantined": document}, default=str)
-        self._write(line if self.json else f"QUARANTINED {line}")
-
-    def finish(self, outcomes: Sequence[Outcome]) -> None:
-        """The batch's metrics: EMF documents, one per line (no PII in them: counts only)."""
-        s = self.settings
-        for doc in emf_documents(
-            outcomes, namespace=s.metrics_namespace, service=s.service_name, stage=s.stage
-        ):
-            self.stream.write(json.dumps(doc) + "\n")
-
-    # --- rendering -------------------------------------------------------------------
-
-    def _text_block(self, outcome: Outcome) -> str:
-        """The report block, after one line that traces it to its record."""
-        assert outcome.envelope is not None
-        trace = f"PROCESSED {_where(outcome)} event_id={outcome.event_id}"
-        if outcome.event_type is None:
-            block = report_block(
-                outcome.envelope, outcome.detail_type, render_unknown(outcome.detail)
+            entry = {"level": "INFO", "message": text, "records": count}
+            self._write(
+                [
+                    safe.json_line(
+                        {**entry, "requestId": inv.request_id, "coldStart": inv.cold_start}
+                    )
+                ]
             )
         else:
-            body = outcome.event_type.render(outcome.detail)
-            block = report_block(outcome.envelope, outcome.event_type.title, body)
-        return f"{trace}\n{block}"
+            cold = " cold_start=true" if inv.cold_start else ""
+            request = f" request_id={inv.request_id}" if inv.request_id else ""
+            self._write([safe.text_line(f"{text}{request}{cold}")])
 
-    def _text_line(self, outcome: Outcome) -> str:
-        where = _where(outcome)
-        if outcome.status is Status.SKIPPED:
-            return f"SKIPPED {where} source={outcome.source}: not an Operata event"
-        label = outcome.status.value.upper()
-        rule = f" (rule: {outcome.violation.rule})" if outcome.violation else ""
-        return f"{label} {where} reason={outcome.reason}: {outcome.message}{rule}"
+    def take(self, outcome: Outcome) -> None:
+        rendered: list[str] = []  # all of it before any is written: a bug leaves nothing behind
+        if outcome.envelope is not None and self._enabled("DEBUG"):
+            rendered.append(self._debug_envelope(outcome))
+        if outcome.new_fields and self._enabled("WARNING"):
+            rendered += [self._drift(outcome, f) for f in self.drift.untold(outcome)]
+        level = LEVEL_OF[outcome.status]
+        if self._enabled(level):
+            if self.json:
+                entry = lines.json_entry(level, outcome, self.invocation.request_id)
+                if outcome.violation is not None:
+                    entry["error"] = self._error(outcome.error())
+                rendered.append(safe.json_line(entry))
+            else:
+                rendered += [safe.text_line(line) for line in lines.text_lines(outcome)]
+        self._write(rendered)
 
-    def _json_line(self, level: str, outcome: Outcome) -> str:
-        r = outcome.record
-        entry: dict[str, Any] = {
-            "level": level,
-            "outcome": outcome.status.value,
-            "detailType": outcome.detail_type or None,
-            "eventId": outcome.event_id or None,
-            "sequenceNumber": r.sequence_number,
-            "partitionKey": r.partition_key,
-            "shardId": r.shard_id,
-        }
-        if outcome.status is Status.PROCESSED:
-            if outcome.event_type is not None:
-                entry.update(outcome.summary)
-        else:
-            entry.update(
-                reason=outcome.reason, message=outcome.message, source=outcome.source or None
-            )
-            if outcome.violation is not None:
-                entry["error"] = self._error(outcome.error())
-        return _LINE_ENCODER.encode(entry)
+    def flush(self, outcomes: Sequence[Outcome]) -> None:
+        """Every line is written as its record is taken: nothing is held."""
+
+    # --- the parts of an entry -------------------------------------------------------------
 
     def _error(self, error: dict[str, Any] | None) -> dict[str, Any] | None:
         """A violation as data; its value hidden when redacting and the field is personal."""
@@ -143,83 +109,40 @@ class Report:
             return {**error, "value": "[redacted]", "message": message}
         return error
 
-    def _drift(self, outcome: Outcome) -> None:
-        for field in outcome.new_fields:
-            key = (outcome.detail_type, field.path)
-            if key in _drift_reported or not self._enabled("WARNING"):
-                continue
-            _drift_reported.add(key)
-            example = json.dumps(field.example, ensure_ascii=False, default=str)
-            if self.redact is not None:  # before cutting: a cut number or address could leak
-                example = self.redact(example)
-            example = example[:200]
-            if self.json:
-                self._write(
-                    json.dumps(
-                        {
-                            "level": "WARNING",
-                            "message": "schema drift",
-                            "detailType": outcome.detail_type,
-                            "path": field.path,
-                            "jsonType": field.json_type,
-                            "example": example,
-                            "schemaVersion": outcome.schema_version,
-                            "sequenceNumber": outcome.record.sequence_number,
-                        },
-                        ensure_ascii=False,
-                    )
-                )
-            else:
-                self._write(
-                    f"SCHEMA DRIFT {outcome.detail_type}: new field {field.path} "
-                    f"({field.json_type}, e.g. {example}) is not in schema "
-                    f"version {outcome.schema_version}"
-                )
+    def _drift(self, outcome: Outcome, field: Any) -> str:
+        example = json.dumps(field.example, ensure_ascii=False, default=str)
+        if self.redact is not None:  # before cutting: a cut number or address could leak
+            example = self.redact(example)
+        example = example[:200]
+        if self.json:
+            request_id = self.invocation.request_id
+            return safe.json_line(lines.drift_entry(outcome, field, example, request_id))
+        return safe.text_line(lines.drift_text(outcome, field, example))
 
-    def _debug_envelope(self, outcome: Outcome) -> None:
-        assert outcome.envelope is not None
-        e = outcome.envelope
-        envelope = {  # the event as EventBridge sent it, with `time` in UTC
-            "version": e.version,
-            "id": e.id,
-            "detail-type": e.detail_type,
-            "source": e.source,
-            "account": e.account,
-            "time": e.time.isoformat(),
-            "region": e.region,
-            "resources": e.resources,
-            "detail": e.detail,
+    def _debug_envelope(self, outcome: Outcome) -> str:
+        entry = {
+            "level": "DEBUG",
+            "message": "envelope",
+            "envelope": lines.envelope_document(outcome),
         }
-        line = json.dumps(
-            {"level": "DEBUG", "message": "envelope", "envelope": envelope}, default=str
-        )
-        self._write(line if self.json else f"DEBUG envelope {line}")
+        if self.json:
+            return safe.json_line({**entry, "requestId": self.invocation.request_id})
+        return f"DEBUG envelope {safe.json_line(entry)}"
 
     def _enabled(self, level: str) -> bool:
         return LEVELS[level] >= self.threshold
 
-    def _write(self, text: str) -> None:
+    def _write(self, rendered: list[str]) -> None:
+        if not rendered:
+            return
+        text = "\n".join(rendered)
         if self.redact is not None:
             text = self.redact(text)
         try:
-            self.stream.write(text + "\n")
-        except UnicodeEncodeError:  # a lone surrogate (valid JSON "\ud800") on a UTF-8 stream
-            self.stream.write(text.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
-
-
-def _redacted_data(data: str, redact: Callable[[str], str]) -> dict[str, Any]:
-    """A quarantine entry's `data`, as redacted text instead of the record's base64."""
-    payload = payload_bytes(data)
-    return {
-        "data": redact(payload.decode("utf-8", "backslashreplace")),
-        "dataEncoding": "text-redacted",  # not the record: PII masked, bytes not kept
-        "redacted": True,
-    }
-
-
-def _where(outcome: Outcome) -> str:
-    r = outcome.record
-    return (
-        f"seq={r.sequence_number or '?'} shard={r.shard_id or '?'} "
-        f"partition_key={r.partition_key or '?'}"
-    )
+            try:
+                self.stream.write(text + "\n")
+            except UnicodeEncodeError:  # a lone surrogate (valid JSON "\ud800") on a UTF-8 stream
+                safe_text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+                self.stream.write(safe_text + "\n")
+        except (OSError, ValueError) as exc:  # ValueError: the stream is closed
+            raise SinkUnavailable("report", exc) from exc

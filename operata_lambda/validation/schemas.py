@@ -54,33 +54,50 @@ def dotted(prefix: str, parts: Any) -> str:
 
 
 def _closed(schema: Any) -> Any:
-    """A copy of the schema in which every described object allows no other properties."""
-    if isinstance(schema, dict):
-        out = {key: _closed(value) for key, value in schema.items()}
-        if "properties" in schema and "additionalProperties" not in schema:
-            out["additionalProperties"] = False
-        return out
-    if isinstance(schema, list):
-        return [_closed(item) for item in schema]
-    return schema
+    """A copy of the schema in which every described object allows no other properties.
+
+    Iterative, so that a schema of any depth can be closed (the generator's recursion is what
+    gives up on very deep schemas, and then this variant is needed).
+    """
+    root: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(schema, root, 0)]  # (node, its parent copy, key)
+    while stack:
+        node, parent, key = stack.pop()
+        if isinstance(node, dict):
+            copy: Any = {}
+            for name, value in node.items():
+                copy[name] = None
+                stack.append((value, copy, name))
+            if "properties" in node and "additionalProperties" not in node:
+                copy["additionalProperties"] = False
+        elif isinstance(node, list):
+            copy = [None] * len(node)
+            stack += [(value, copy, index) for index, value in enumerate(node)]
+        else:
+            copy = node
+        parent[key] = copy
+    return root[0]
 
 
 class EventSchema:
     """One schema file, with its validator compiled on first use."""
 
-    def __init__(self, name: str, document: dict[str, Any], prefix: str) -> None:
+    def __init__(
+        self, name: str, document: dict[str, Any], prefix: str, *, registry: Any = None
+    ) -> None:
         self.name = name
         self.document = document
         self.version = str(document.get("version", "0"))
         self.prefix = prefix  # where the validated document sits in the event: "detail" or ""
         self._check: Callable[[Any], int] | None = None
         self._reference: Any = None  # jsonschema's validator, built when first needed
+        self._registry = registry  # a referencing.Registry for $refs to other documents
 
     def check(self, instance: Any) -> tuple[Violation | None, bool]:
         """Validate; return (the violation or None, whether fields outside the schema exist)."""
         check = self._check
         if check is None:
-            check = self._check = compile_check(self.document)
+            check = self._check = compile_check(self.document, registry=self._registry)
         verdict = check(instance)
         if verdict == VALID:
             return None, False
@@ -92,7 +109,8 @@ class EventSchema:
         if self._reference is None:
             from jsonschema import Draft202012Validator
 
-            self._reference = Draft202012Validator(self.document)
+            extra = {} if self._registry is None else {"registry": self._registry}
+            self._reference = Draft202012Validator(self.document, **extra)
         return self._reference
 
     def explain(self, instance: Any) -> Violation:
@@ -127,8 +145,10 @@ class EventSchema:
 #
 # It is generated Python code for the keywords these schemas use, with jsonschema's meaning
 # (draft 2020-12, formats as annotations): one pass, no exceptions, no error objects. A
-# schema using any other keyword is checked by jsonschema itself instead (closed variant first,
-# then the open one). tests/test_validator_agreement.py compares the verdicts with jsonschema.
+# schema using any other keyword, or whose generated code cannot be built, is checked by
+# jsonschema itself instead (reference_check: the schema as written decides validity, the
+# closed variant only the new-fields flag). tests/test_validator_agreement.py compares the
+# verdicts with jsonschema; tests/test_schema_test_suite.py runs the official test suite.
 
 VALID, VALID_WITH_NEW_FIELDS, INVALID = 0, 1, 2
 
@@ -357,32 +377,59 @@ def generate(schema: Any) -> tuple[str, dict[str, Any]] | None:
     return "\n".join(lines) + "\n", generator.constants
 
 
-def compile_check(schema: Any) -> Callable[[Any], int]:
-    """A function answering VALID, VALID_WITH_NEW_FIELDS or INVALID for an instance."""
-    generated = generate(schema)
-    if generated is None:
-        return _reference_check(schema)
-    source, constants = generated
-    namespace: dict[str, Any] = {
-        **constants,
-        "_is_number": _is_number,
-        "_is_integer": _is_integer,
-    }
-    exec(compile(source, f"<schema check {schema.get('$id', '')}>", "exec"), namespace)
+def compile_check(schema: Any, *, registry: Any = None) -> Callable[[Any], int]:
+    """A function answering VALID, VALID_WITH_NEW_FIELDS or INVALID for an instance: the
+    generated check, or jsonschema's (reference_check) when there is none for this schema."""
+    return fast_check(schema) or reference_check(schema, registry=registry)
+
+
+def fast_check(schema: Any) -> Callable[[Any], int] | None:
+    """The generated check; None when the generator does not translate the schema or its code
+    cannot be built (e.g. Python's limit of 20 nested loops, or recursion on a very deep
+    schema): the caller then uses jsonschema, never a check that raises on every record."""
+    try:
+        generated = generate(schema)
+        if generated is None:
+            return None
+        source, constants = generated
+        namespace: dict[str, Any] = {
+            **constants,
+            "_is_number": _is_number,
+            "_is_integer": _is_integer,
+        }
+        name = schema.get("$id", "") if isinstance(schema, dict) else ""
+        exec(compile(source, f"<schema check {name}>", "exec"), namespace)
+    except Exception:  # any failure to build it: jsonschema checks instead
+        return None
     check: Callable[[Any], int] = namespace["check"]
     return check
 
 
-def _reference_check(schema: Any) -> Callable[[Any], int]:
-    """The fallback for keywords the generator does not know: jsonschema itself (slower)."""
+def reference_check(schema: Any, *, registry: Any = None) -> Callable[[Any], int]:
+    """jsonschema itself (slower), for schemas without a generated check.
+
+    Validity comes from the schema as written. The closed variant only tells whether a valid
+    instance has new fields: under `not`, `if`, `oneOf` or `maxContains`, closing a subschema
+    can make the whole schema accept more, so its verdict never decides validity.
+    `registry` (a referencing.Registry) resolves `$ref`s to other documents.
+    """
     from jsonschema import Draft202012Validator
 
-    exact, open_ = Draft202012Validator(_closed(schema)), Draft202012Validator(schema)
+    extra = {} if registry is None else {"registry": registry}
+    as_written = Draft202012Validator(schema, **extra)
+    closed_schema = _closed(schema)
+    if closed_schema == schema:  # nothing to close: no instance can have new fields
+
+        def check_open(instance: Any) -> int:
+            return VALID if as_written.is_valid(instance) else INVALID
+
+        return check_open
+    closed = Draft202012Validator(closed_schema, **extra)
 
     def check(instance: Any) -> int:
-        if exact.is_valid(instance):
-            return VALID
-        return VALID_WITH_NEW_FIELDS if open_.is_valid(instance) else INVALID
+        if not as_written.is_valid(instance):
+            return INVALID
+        return VALID if closed.is_valid(instance) else VALID_WITH_NEW_FIELDS
 
     return check
 

@@ -1,0 +1,74 @@
+"""The one wiring of the function: settings -> sinks -> the batch loop.
+
+The handler and `python -m operata redrive` both run batches through `run`, so a new sink is
+added here once and both get it. What a warm Lambda container keeps between invocations (the
+S3 client, the drift already told, whether this is the first invocation) lives in CONTAINER.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from operata_lambda.config import Settings
+from operata_lambda.pipeline.batch import process_batch
+from operata_lambda.pipeline.kinesis import KinesisRecord
+from operata_lambda.pipeline.outcomes import Outcome
+from operata_lambda.sinks.base import Sink, SinkUnavailable
+from operata_lambda.sinks.drift_notices import DriftNotices
+from operata_lambda.sinks.metrics import EmfMetrics
+from operata_lambda.sinks.quarantine import LocalQuarantine, S3Quarantine
+from operata_lambda.sinks.report import Invocation, Report
+
+
+@dataclass
+class Container:
+    drift: DriftNotices = field(default_factory=DriftNotices)
+    s3_quarantines: dict[tuple[str, str], S3Quarantine] = field(default_factory=dict)
+    cold: bool = True
+
+    def quarantine(self, settings: Settings) -> Sink:
+        if not settings.quarantine_bucket:
+            return LocalQuarantine(settings.quarantine_dir)
+        key = (settings.quarantine_bucket, settings.quarantine_prefix)
+        if key not in self.s3_quarantines:  # one S3 client per warm container
+            self.s3_quarantines[key] = S3Quarantine(*key)
+        return self.s3_quarantines[key]
+
+
+CONTAINER = Container()
+
+
+def run(
+    records: Sequence[KinesisRecord],
+    settings: Settings,
+    *,
+    request_id: str = "",
+    stream: TextIO | None = None,
+    quarantine: Sink | None = None,
+    metrics: bool = True,
+    time_left_ms: Callable[[], int] | None = None,
+    container: Container | None = None,
+) -> list[Outcome]:
+    """One batch through the sinks: the quarantine, the report, the metrics (in that order:
+    a rejected record's line names where the quarantine kept it)."""
+    container = container or CONTAINER
+    cold_start, container.cold = container.cold, False
+    stream = stream or sys.stdout
+    report = Report(
+        settings,
+        stream,
+        invocation=Invocation(request_id, cold_start),
+        drift=container.drift,
+    )
+    sinks: list[Sink] = [quarantine or container.quarantine(settings), report]
+    if metrics:
+        sinks.append(EmfMetrics(settings, stream))
+    with suppress(SinkUnavailable):  # the records' own lines will say it, and fail them
+        report.begin(len(records))
+    return process_batch(
+        records, sinks, time_left_ms=time_left_ms, margin_ms=settings.deadline_margin_ms
+    )
