@@ -124,5 +124,5 @@ def test_escapes_are_readable() -> None:
         == "y" * safe.MAX_VALUE + f"…[{5000 - safe.MAX_VALUE} more characters left out]"
     )
     line = safe.json_line({"message": "a\u2028b\x85c\x7f"})
-    assert line == '{"message": "a\\u2028b\\u0085c\\u007f"}'
+    assert line == '{"message":"a\\u2028b\\u0085c\\u007f"}'
     assert json.loads(line) == {"message": "a\u2028b\x85c\x7f"}

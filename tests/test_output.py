@@ -185,7 +185,7 @@ def drifting_batch() -> list[KinesisRecord]:
 
 def test_debug_adds_the_decoded_envelope() -> None:
     _, text = run_batch(drifting_batch(), Settings(log_format="json", log_level="DEBUG"))
-    envelopes = [json.loads(x) for x in text.splitlines() if '"message": "envelope"' in x]
+    envelopes = [json.loads(x) for x in text.splitlines() if '"message":"envelope"' in x]
     assert [e["envelope"]["detail-type"] for e in envelopes] == ["CallSummary", "HeadsetSummary"]
     assert envelopes[0]["level"] == "DEBUG"
     assert envelopes[0]["envelope"]["detail"]["contact"]["newThing"] == 1

@@ -10,9 +10,10 @@ never changed: its full content stays in the stream and, when rejected, in the q
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
+
+from operata_lambda.jsonio import dumps
 
 MAX_VALUE = 4096  # characters of one value shown in a line
 MAX_TEXT_LINE = 2 * MAX_VALUE  # characters of one text line: a label and one value
@@ -20,9 +21,6 @@ MAX_LINE = 64 * 1024  # characters of one JSON line, whatever it holds (CloudWat
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-# With ensure_ascii off, the encoder leaves DEL, C1 and U+2028/U+2029 as they are.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
-_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 def _escape_one(match: re.Match[str]) -> str:
@@ -61,13 +59,11 @@ def clip_values(value: Any) -> Any:
 
 
 def json_line(entry: dict[str, Any]) -> str:
-    """One JSON line; event text in it escaped by the encoder and clipped."""
-    line = _ENCODER.encode(entry)
+    """One JSON line; event text in it escaped by the encoder (jsonio.dumps) and clipped."""
+    line = dumps(entry)
     if len(line) > MAX_VALUE:  # only then can one of its strings be too long
-        line = _ENCODER.encode(clip_values(entry))
-    if _UNSAFE_IN_JSON.search(line):
-        line = _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
+        line = dumps(clip_values(entry))
     if len(line) > MAX_LINE:  # many long values: keep what traces the record
         kept = {k: entry.get(k) for k in ("level", "outcome", "sequenceNumber", "eventId")}
-        line = _ENCODER.encode({**kept, "truncated": f"{len(line)} characters left out"})
+        line = dumps({**kept, "truncated": f"{len(line)} characters left out"})
     return line
