@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.localaws import DUMMY_CREDENTIALS, moto_server
+from tests.packaging import dev, personal, pkg, prod  # noqa: F401 (session fixtures: `sls package` once per stage)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -3,20 +3,25 @@
 The stack is packaged, deployed with the Serverless CLI, inspected, then removed with
 `sls remove`. moto's CloudFormation creates the function, the stream, the event source mapping
 (with its S3 on-failure destination), the bucket, the EventBridge rule with its target and role,
-the IAM role and the log group. It does not implement some resource types and properties; for
-those (MOTO_GAPS below) the test checks the template the stack was deployed from, read back from
-moto's CloudFormation, and sends the alarms' definitions to moto's CloudWatch API to prove they
-are well formed. That is said in each place; nothing is asserted that moto did not do.
+the IAM role, the log group and the dashboard. It does not implement some resource types and
+properties; for those (MOTO_GAPS below) the test checks the template the stack was deployed
+from, read back from moto's CloudFormation, and sends the alarms' definitions to moto's
+CloudWatch API to prove they are well formed. That is said in each place; nothing is
+asserted that moto did not do.
 
 moto looks event buses up by the last '/'-separated part of their name, so a partner bus name
 (aws.partner/operata.com/...) cannot be found there; the test forwards from a custom bus of its
 own instead. The rule, pattern, target and role are the same.
+
+The stage deployed, `ci`, is not under `params`: it gets the defaults, and says so. The `local`
+stage is refused before anything is created.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +31,7 @@ import boto3
 import pytest
 
 from tests.localaws import DUMMY_CREDENTIALS, REGION
-from tests.test_package import SERVICE, run_sls, service_copy, sls_env
+from tests.packaging import SERVICE, run_sls, service_copy, sls, sls_env
 
 pytestmark = pytest.mark.deploy
 
@@ -42,7 +47,11 @@ MOTO_GAPS = {
     "LifecycleConfiguration, MetricsConfigurations",
     "AWS::S3::BucketPolicy": "the whole resource",
     "AWS::CloudWatch::Alarm": "the whole resource",
+    "AWS::Logs::QueryDefinition": "the whole resource (moto has no saved queries at all)",
+    "Outputs": "computed on create_stack and update_stack, not when a change set (as osls "
+    "deploys) is executed",
 }
+OUTPUTS = {"StreamArn", "StreamName", "FailureBucketName", "FunctionName", "DashboardName"}
 
 
 @dataclass
@@ -52,6 +61,10 @@ class Deployed:
     physical: dict[str, str]  # logical id -> physical id
     topic_arn: str
     zip_path: Path
+    deploy_output: str  # what `sls deploy` printed
+    sls_args: list[str]
+    sls_env: dict[str, str]
+    service: Path
 
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION)
@@ -70,14 +83,19 @@ def deployed(aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     service = service_copy(tmp_path_factory.mktemp("deploy-service"))
     package = tmp_path_factory.mktemp("deploy-package")
     run_sls("package", *args, "--package", str(package), env=env, cwd=service)
-    run_sls("deploy", *args, "--package", str(package), env=env, cwd=service, timeout=900)
+    proc = sls("deploy", *args, "--package", str(package), env=env, cwd=service, timeout=900)
+    deploy_output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, deploy_output
 
     cloudformation = boto3.client("cloudformation", endpoint_url=aws_endpoint, region_name=REGION)
     body = cloudformation.get_template(StackName=STACK)["TemplateBody"]
     template = json.loads(body) if isinstance(body, str) else json.loads(json.dumps(body))
     summaries = cloudformation.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
     physical = {s["LogicalResourceId"]: s["PhysicalResourceId"] for s in summaries}
-    yield Deployed(aws_endpoint, template, physical, topic_arn, package / f"{SERVICE}.zip")
+    zip_path = package / f"{SERVICE}.zip"
+    yield Deployed(
+        aws_endpoint, template, physical, topic_arn, zip_path, deploy_output, args, env, service
+    )
 
     run_sls("remove", *args, env=env, cwd=service, timeout=900)
     stacks = cloudformation.list_stacks()["StackSummaries"]
@@ -239,6 +257,8 @@ def _resolve(node: Any, d: Deployed, conditions: dict[str, bool]) -> Any:
     if set(node) == {"Fn::If"}:
         condition, when_true, when_false = node["Fn::If"]
         return _resolve(when_true if conditions[condition] else when_false, d, conditions)
+    if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
+        return re.sub(r"\$\{(\w+)\}", lambda m: d.physical[m.group(1)], node["Fn::Sub"])
     return {k: _resolve(v, d, conditions) for k, v in node.items() if v != {"Ref": "AWS::NoValue"}}
 
 
@@ -247,10 +267,12 @@ def test_alarms_are_well_formed_and_notify_the_topic(deployed: Deployed) -> None
     # deployed template, resolved against the deployed stack, to the CloudWatch API instead:
     # botocore validates every field against the API model, and the alarm must read back.
     cloudwatch = deployed.client("cloudwatch")
+    conditions = {"NotifyAlarmTopic": True, "QualityAlarms": True}  # ci: the defaults
     alarms = {
         logical_id: resource["Properties"]
         for logical_id, resource in deployed.template["Resources"].items()
         if resource["Type"] == "AWS::CloudWatch::Alarm"
+        and conditions.get(resource.get("Condition", ""), True)
     }
     assert set(alarms) == {
         "ErrorRateAlarm",
@@ -258,13 +280,19 @@ def test_alarms_are_well_formed_and_notify_the_topic(deployed: Deployed) -> None
         "IteratorAgeAlarm",
         "OnFailureRecordsAlarm",
         "DestinationDeliveryFailuresAlarm",
+        "SchemaDriftAlarm",
+        "RecordsRejectedAlarm",
+        "CallIssuesAlarm",
+        "MosAlarm",
     }
+    names = {}
     for logical_id, properties in alarms.items():
-        resolved = _resolve(properties, deployed, {"NotifyAlarmTopic": True})
-        cloudwatch.put_metric_alarm(AlarmName=f"{STACK}-{logical_id}", **resolved)
+        resolved = _resolve(properties, deployed, conditions)
+        cloudwatch.put_metric_alarm(**resolved)
+        names[resolved["AlarmName"]] = logical_id
     described = {
-        a["AlarmName"].removeprefix(f"{STACK}-"): a
-        for a in cloudwatch.describe_alarms(AlarmNamePrefix=STACK)["MetricAlarms"]
+        names[a["AlarmName"]]: a
+        for a in cloudwatch.describe_alarms(AlarmNamePrefix=f"{STACK}-")["MetricAlarms"]
     }
     assert set(described) == set(alarms)
     for alarm in described.values():
@@ -280,7 +308,120 @@ def test_alarms_are_well_formed_and_notify_the_topic(deployed: Deployed) -> None
         "BucketName": deployed.physical["FailureBucket"],
         "FilterId": "on-failure-records",
     }
+    bucket = deployed.physical["FailureBucket"]
+    rejected = described["RecordsRejectedAlarm"]["AlarmDescription"]
+    assert f"python -m operata redrive --bucket {bucket} --dry-run" in rejected
+    drift = described["SchemaDriftAlarm"]
+    assert (drift["Namespace"], drift["MetricName"]) == (
+        "Operata/EventProcessor",
+        "SchemaDriftFields",
+    )
+    assert {d["Name"]: d["Value"] for d in drift["Dimensions"]} == {
+        "Service": SERVICE,
+        "Stage": STAGE,
+    }
     cloudwatch.delete_alarms(AlarmNames=[a["AlarmName"] for a in described.values()])
+
+
+def test_dashboard(deployed: Deployed) -> None:
+    name = f"{SERVICE}-{STAGE}"
+    assert deployed.physical["Dashboard"] == name
+    body = json.loads(
+        deployed.client("cloudwatch").get_dashboard(DashboardName=name)["DashboardBody"]
+    )
+    widgets = body["widgets"]
+    rows = [
+        r[:-1] if isinstance(r[-1], dict) else r
+        for w in widgets
+        if w["type"] == "metric"
+        for r in w["properties"]["metrics"]
+        if not isinstance(r[0], dict)
+    ]
+    lambda_dims = {tuple(r[2:]) for r in rows if r[0] == "AWS/Lambda"}
+    assert lambda_dims == {("FunctionName", FUNCTION_NAME)}
+    s3_dims = {tuple(r[2:]) for r in rows if r[0] == "AWS/S3"}
+    assert s3_dims == {
+        ("BucketName", deployed.physical["FailureBucket"], "FilterId", "on-failure-records")
+    }
+    own = {tuple(r[2:]) for r in rows if r[0] == "Operata/EventProcessor"}
+    assert own == {("Service", SERVICE, "Stage", STAGE)}
+    log_group = f"/aws/lambda/{FUNCTION_NAME}"
+    queries = [w["properties"]["query"] for w in widgets if w["type"] == "log"]
+    assert queries and all(q.startswith(f"SOURCE '{log_group}' | ") for q in queries)
+    (strip,) = [w for w in widgets if w["type"] == "alarm"]
+    region, account = REGION, _function(deployed)["FunctionArn"].split(":")[4]
+    prefix = f"arn:aws:cloudwatch:{region}:{account}:alarm:{STACK}-"
+    assert strip["properties"]["alarms"] and all(
+        a.startswith(prefix) for a in strip["properties"]["alarms"]
+    )
+    assert len(strip["properties"]["alarms"]) == 9  # the quality alarms are on (ci: defaults)
+
+
+def test_saved_queries_in_the_template(deployed: Deployed) -> None:
+    # moto has no saved queries (MOTO_GAPS): the deployed template must hold them, on the log
+    # group moto did create.
+    resources = deployed.template["Resources"]
+    queries = [
+        r["Properties"] for r in resources.values() if r["Type"] == "AWS::Logs::QueryDefinition"
+    ]
+    assert len(queries) == 4
+    for query in queries:
+        assert query["Name"].startswith(f"{STACK}/")
+        assert query["LogGroupNames"] == [{"Ref": "ProcessEventsLogGroup"}]
+    assert deployed.physical["ProcessEventsLogGroup"] == f"/aws/lambda/{FUNCTION_NAME}"
+
+
+def test_outputs_are_what_sls_info_shows(deployed: Deployed) -> None:
+    cloudformation = deployed.client("cloudformation")
+    # moto computes a stack's outputs on create_stack and update_stack only, not when it
+    # executes the change set osls deploys with (MOTO_GAPS): update the stack with its own
+    # template, unchanged, so that moto computes them; then ask osls for them.
+    (stack,) = cloudformation.describe_stacks(StackName=STACK)["Stacks"]
+    cloudformation.update_stack(
+        StackName=STACK,
+        TemplateBody=json.dumps(deployed.template),
+        Capabilities=stack.get("Capabilities", []),
+    )
+    (stack,) = cloudformation.describe_stacks(StackName=STACK)["Stacks"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    assert set(outputs) >= OUTPUTS
+    assert outputs["StreamArn"] == _stream_arn(deployed)
+    assert outputs["StreamName"] == deployed.physical["EventStream"]
+    assert outputs["FailureBucketName"] == deployed.physical["FailureBucket"]
+    assert outputs["FunctionName"] == FUNCTION_NAME
+    assert outputs["DashboardName"] == f"{SERVICE}-{STAGE}"
+    info = run_sls(
+        "info", *deployed.sls_args, "--verbose", env=deployed.sls_env, cwd=deployed.service
+    )
+    for key in OUTPUTS:
+        assert f"{key}: {outputs[key]}" in info, key
+
+
+def test_defaults_are_named_when_deploying(deployed: Deployed) -> None:
+    (line,) = [
+        x
+        for x in deployed.deploy_output.splitlines()
+        if "Stage parameters from params.default" in x
+    ]
+    assert f'(stage "{STAGE}" is not under params)' in line
+    assert "batchSize=100" in line
+    # --param values are not defaults
+    assert "partnerEventBusName=" not in line and "alarmTopicArn=" not in line
+
+
+def test_local_stage_is_refused_before_anything_is_created(
+    aws_endpoint: str, deployed: Deployed, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    env = sls_env(**DUMMY_CREDENTIALS, AWS_ENDPOINT_URL=aws_endpoint)
+    service = service_copy(tmp_path_factory.mktemp("deploy-local"))
+    proc = sls("deploy", "--stage", "local", env=env, cwd=service, timeout=300)
+    assert proc.returncode != 0
+    lines = (proc.stdout + proc.stderr).splitlines()
+    (line,) = [x for x in lines if "sls invoke local only" in x]
+    assert line.startswith('Stage "local" is for sls invoke local only')
+    stacks = deployed.client("cloudformation").list_stacks()["StackSummaries"]
+    assert not [s for s in stacks if s["StackName"] == f"{SERVICE}-local"]
+    assert not (service / ".serverless").exists()
 
 
 def test_deployed_code_is_the_packaged_zip(deployed: Deployed) -> None:

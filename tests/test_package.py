@@ -1,11 +1,13 @@
 """`sls package` per stage: the CloudFormation it writes, and the zip it builds.
 
-Two stages are packaged once each (session fixtures), with different parameters: `dev` as
-configured, and `prod` with a partner event bus given on the command line. The templates are
-checked against the stage parameters read from serverless.yml, and with cfn-lint; the zip is
-opened, checked for what it must not hold, then unpacked and run with the Lambda runtime's
-Python version in isolated mode, with nothing but the zip (and the SDK the runtime provides)
-on sys.path. No AWS credentials are used: packaging must not need any.
+Three stages are packaged once each (session fixtures in tests/packaging.py), with different
+parameters: `dev` as configured, `prod` with a partner event bus given on the command line, and
+a personal stage that is not under `params` (all defaults). The templates are checked against
+the stage parameters read from serverless.yml, and with cfn-lint; the zip is opened, checked
+for what it must not hold, then unpacked and run with the Lambda runtime's Python version in
+isolated mode, with nothing but the zip (and the SDK the runtime provides) on sys.path. No AWS
+credentials are used: packaging must not need any. The dashboard, queries and quality alarms
+are checked in test_monitoring.py; the stage guard in test_stage_guard.py.
 """
 
 from __future__ import annotations
@@ -14,143 +16,31 @@ import base64
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-SLS = ROOT / "node_modules" / ".bin" / "sls"
-VENV_BIN = Path(sys.executable).parent
-SAMPLES = ROOT / "events" / "source"  # Operata's reference payloads, copied into the repo
-FUNCTION = "ProcessEventsLambdaFunction"
-MAPPING = "ProcessEventsEventSourceMappingKinesis"  # the logical id serverless.yml extends
-SERVICE = yaml.safe_load((ROOT / "serverless.yml").read_text())["service"]
-PROD_BUS = "aws.partner/operata.com/0123abcd-1111-2222-3333-444455556666/operata"
+from tests.packaging import (
+    FUNCTION,
+    MAPPING,
+    PROD_BUS,
+    ROOT,
+    SAMPLES,
+    SERVICE,
+    SLS,
+    VENV_BIN,
+    Package,
+    run_sls,
+    stage_params,
+)
 
 pytestmark = pytest.mark.skipif(not SLS.exists(), reason="node_modules missing: run make install")
-
-
-def sls_env(**extra: str) -> dict[str, str]:
-    """The environment for the Serverless CLI: our venv first on PATH (its python3.12 builds
-    the requirements), and no AWS credentials or endpoint unless given in `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
-    env["SLS_TELEMETRY_DISABLED"] = "1"
-    return {**env, **extra}
-
-
-def service_copy(dest: Path) -> Path:
-    """A copy of the working tree to run `sls package`/`deploy` in. osls builds in
-    `<service>/.serverless` (and the requirements plugin in `.serverless/requirements`) before
-    moving the result to `--package`: two runs in one directory break each other, and other
-    people and tests run sls here too. Everything is copied, tests and fixtures included, so
-    that `package.patterns` has all of it to exclude; the installed trees are linked."""
-    skip = {".git", ".serverless", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis"}
-    for entry in ROOT.iterdir():
-        target = dest / entry.name
-        if entry.name in {"node_modules", ".venv"}:
-            target.symlink_to(entry)
-        elif entry.is_dir() and entry.name not in skip:
-            shutil.copytree(entry, target, symlinks=True)
-        elif entry.is_file():
-            shutil.copy2(entry, target)
-    return dest
-
-
-def run_sls(
-    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT, timeout: float = 600
-) -> str:
-    proc = subprocess.run(
-        [str(SLS), *args],
-        cwd=cwd,
-        env=env or sls_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if proc.returncode != 0:
-        pytest.fail(
-            f"sls {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-        )
-    return proc.stdout
-
-
-def stage_params(stage: str, **cli: Any) -> dict[str, Any]:
-    """serverless.yml's params for a stage: default, then the stage's own, then CLI --param."""
-    config = yaml.safe_load((ROOT / "serverless.yml").read_text())
-    params = config["params"]
-    return {**params["default"], **params.get(stage, {}), **cli}
-
-
-@dataclass
-class Package:
-    stage: str
-    params: dict[str, Any]
-    template: dict[str, Any]
-    zip_path: Path
-
-    @property
-    def resources(self) -> dict[str, Any]:
-        return self.template["Resources"]
-
-    def props(self, logical_id: str) -> dict[str, Any]:
-        return self.resources[logical_id]["Properties"]
-
-    def condition(self, name: str) -> bool:
-        """Evaluate a template condition with the stack parameters at their defaults (osls
-        deploys without parameter overrides, so the defaults are what the stack gets)."""
-        return bool(_evaluate(self.template["Conditions"][name], self.template))
-
-    def created(self, logical_id: str) -> bool:
-        condition = self.resources[logical_id].get("Condition")
-        return condition is None or self.condition(condition)
-
-
-def _evaluate(node: Any, template: dict[str, Any]) -> Any:
-    if isinstance(node, dict) and len(node) == 1:
-        ((fn, arg),) = node.items()
-        if fn == "Ref" and arg in template.get("Parameters", {}):
-            return template["Parameters"][arg].get("Default", "")
-        if fn == "Fn::Equals":
-            return _evaluate(arg[0], template) == _evaluate(arg[1], template)
-        if fn == "Fn::Not":
-            return not _evaluate(arg[0], template)
-        if fn == "Condition":
-            return _evaluate(template["Conditions"][arg], template)
-    return node
-
-
-def _package(tmp_path_factory: pytest.TempPathFactory, stage: str, **cli: str) -> Package:
-    service = service_copy(tmp_path_factory.mktemp(f"service-{stage}"))
-    out = tmp_path_factory.mktemp(f"package-{stage}")
-    params = [f"--param={k}={v}" for k, v in cli.items()]
-    run_sls("package", "--stage", stage, *params, "--package", str(out), cwd=service)
-    template = json.loads((out / "cloudformation-template-update-stack.json").read_text())
-    return Package(stage, stage_params(stage, **cli), template, out / f"{SERVICE}.zip")
-
-
-@pytest.fixture(scope="session")
-def dev(tmp_path_factory: pytest.TempPathFactory) -> Package:
-    return _package(tmp_path_factory, "dev")
-
-
-@pytest.fixture(scope="session")
-def prod(tmp_path_factory: pytest.TempPathFactory) -> Package:
-    return _package(tmp_path_factory, "prod", partnerEventBusName=PROD_BUS)
-
-
-@pytest.fixture(params=["dev", "prod"])
-def pkg(request: pytest.FixtureRequest) -> Package:
-    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
 
 
 # --- the function -------------------------------------------------------------------------
@@ -399,9 +289,11 @@ def test_on_failure_alarms_watch_the_destination(pkg: Package) -> None:
 # --- the template as a whole ----------------------------------------------------------------
 
 
-def test_cfn_lint_finds_no_errors(tmp_path: Path, dev: Package, prod: Package) -> None:
+def test_cfn_lint_finds_no_errors(
+    tmp_path: Path, dev: Package, prod: Package, personal: Package
+) -> None:
     paths = []
-    for pkg in (dev, prod):
+    for pkg in (dev, prod, personal):
         path = tmp_path / f"{pkg.stage}.json"
         path.write_text(json.dumps(pkg.template))
         paths.append(str(path))
