@@ -21,7 +21,8 @@ from tests.helpers import (
 
 # What the copy needs to run the tools, `make fixtures` and the tests below.
 PARTS = ["operata", "operata_lambda", "scripts", "schemas", "events", "tests", "bench"]
-FILES = ["handler.py", "Makefile", "pyproject.toml", "requirements.txt", "requirements-dev.txt"]
+FILES = ["handler.py", "Makefile", "pyproject.toml", "serverless.yml", "package.json"]
+FILES += ["requirements.txt", "requirements-dev.txt"]
 CHECKS = [
     "tests/test_fixtures.py",
     "tests/test_formatting.py",
