@@ -8,7 +8,7 @@ STAGE ?= dev
 # (python3.12) by name: the virtualenv's bin comes first on PATH so they find ours.
 RUN   := PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 
-.PHONY: install demo test lint unit bench package deploy remove print clean
+.PHONY: install demo test lint unit bench fixtures package deploy remove print clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -22,8 +22,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The local stage's settings come from serverless.yml (text logs, INFO); LOG_FORMAT and LOG_LEVEL
+# given to make (LOG_FORMAT=json make demo) are passed to it as stage parameters.
+DEMO_PARAMS := $(if $(LOG_FORMAT),--param=logFormat=$(LOG_FORMAT)) $(if $(LOG_LEVEL),--param=logLevel=$(LOG_LEVEL))
+
 demo: install
-	$(RUN) LOG_FORMAT=text $(SLS) invoke local --stage local -f processEvents -p events/mixed-batch.json
+	$(RUN) $(SLS) invoke local --stage local -f processEvents -p events/mixed-batch.json $(DEMO_PARAMS)
 
 lint: install
 	$(VENV)/bin/ruff check handler.py operata operata_lambda tests bench scripts
@@ -35,6 +39,11 @@ unit: install
 
 test: lint
 	$(RUN) $(PY) -m pytest
+
+# events/*.json and tests/expected/*.txt from events/source/: new files are written, changed
+# renderings are shown as a diff and written. Review with `git diff`, then `make test`.
+fixtures: $(VENV)/.installed
+	$(PY) scripts/build-fixtures.py
 
 bench: install
 	$(RUN) $(PY) -m bench

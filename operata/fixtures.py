@@ -74,18 +74,45 @@ def partition_key(payload: bytes, fallback: str) -> str:
     return fallback
 
 
+def _not_an_eventbridge_event(name: str, data: bytes) -> str | None:
+    """Why a file cannot be wrapped as one EventBridge event, or None when it can."""
+    try:
+        event = json.loads(data)
+    except RecursionError:
+        return f"{name}: JSON nested too deeply to read"
+    except json.JSONDecodeError as exc:
+        return f"{name}: not JSON at line {exc.lineno}, column {exc.colno}"
+    except ValueError:
+        return f"{name}: not JSON (not UTF-8 text)"
+    if isinstance(event, dict) and isinstance(event.get("Records"), list):
+        return f"{name}: already a Lambda Kinesis event: pass it to sls invoke local -p as it is"
+    if not (isinstance(event, dict) and "detail-type" in event and "detail" in event):
+        return f"{name}: not an EventBridge event (no detail-type and detail)"
+    return None
+
+
 def kinesis_event_command(args: argparse.Namespace) -> int:
     payloads = []
     for name in args.files:
         try:
-            payloads.append(Path(name).read_bytes())
+            data = Path(name).read_bytes()
         except OSError as exc:
             print(f"error: cannot read {name}: {exc.strerror}", file=sys.stderr)
             return 2
+        problem = None if args.raw else _not_an_eventbridge_event(name, data)
+        if problem:
+            hint = "" if "sls invoke" in problem else " (--raw wraps any file as it is)"
+            print(f"error: {problem}{hint}", file=sys.stderr)
+            return 2
+        payloads.append(data)
     event = kinesis_event(payloads, stream_arn=args.stream_arn, shard=args.shard)
     text = json.dumps(event, indent=2) + "\n"
     if args.output:
-        Path(args.output).write_text(text)
+        try:
+            Path(args.output).write_text(text)
+        except OSError as exc:
+            print(f"error: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+            return 2
     else:
         sys.stdout.write(text)
     return 0

@@ -300,7 +300,7 @@ def check(directory: Path, events_dir: Path = EVENTS_DIR) -> CheckResult:
             result.problems.append(f"{path}: not a valid JSON Schema at {where}: {exc.message}")
             continue
         except (OSError, ValueError) as exc:
-            result.problems.append(f"{path}: cannot read: {exc}")
+            result.problems.append(f"{path}: cannot read: {getattr(exc, 'problem', exc)}")
             continue
         documents[path.stem] = document
 

@@ -223,14 +223,14 @@ def redrive_command(args: argparse.Namespace) -> int:
     schemas.clear_cache()  # the schemas as they are on disk now
     settings = Settings.from_env()
     prefix = (settings.quarantine_prefix if args.prefix is None else args.prefix).strip("/")
-    s3 = aws_client("s3", args.endpoint_url)
+    s3 = aws_client("s3", args.endpoint_url, args.region)
     job = Redrive(
         s3=s3,
         bucket=args.bucket,
         prefix=f"{prefix}/" if prefix else "",
         dry_run=args.dry_run,
         settings=settings,
-        kinesis=aws_client("kinesis", args.endpoint_url),
+        kinesis=aws_client("kinesis", args.endpoint_url, args.region),
     )
     for key in job.entry_keys(args.reason):
         job.entry(key)

@@ -1,12 +1,13 @@
 """`python -m operata schemas diff | update | check`: keep schemas/ in step with what Operata sends.
 
 diff    what sample events hold that the schemas do not describe (new fields, changed types,
-        required fields missing). Exit 0: nothing to do; 1: an update is needed; 2: unreadable
-        input.
+        required fields missing, detail-types with no schema). Exit 0: nothing to do; 1: an
+        update is needed; 2: unreadable input.
 update  writes the new fields into the schema files (inferred types, a TODO description, an
         example, `"x-model": false`), bumps each schema's version, appends to CHANGELOG.md and
         prints the model fields the new properties need. An existing field's type is only
-        widened with --allow-type-change (a major version).
+        widened with --allow-type-change (a major version). A detail-type with no schema gets
+        a starting one (version 1.0.0, inferred from the samples) only with --new-type.
 check   every schema is a valid JSON Schema, every fixture in events/ validates, and the models
         in operata_lambda/events/ read the fields the schemas describe (operata/model_check.py).
 
@@ -19,6 +20,7 @@ import argparse
 import copy
 import json
 import re
+import shlex
 import sys
 import typing
 from dataclasses import dataclass, field
@@ -78,7 +80,7 @@ class TypeDiff:
 @dataclass
 class Diff:
     types: dict[str, TypeDiff] = field(default_factory=dict)
-    no_schema: dict[str, int] = field(default_factory=dict)  # detail-type -> events
+    no_schema: dict[str, list[Any]] = field(default_factory=dict)  # detail-type -> details
     not_operata: int = 0
     unreadable: list[str] = field(default_factory=list)
 
@@ -86,6 +88,8 @@ class Diff:
     def status(self) -> int:
         if self.unreadable:
             return 2
+        if self.no_schema:  # a person must decide to describe a new type
+            return 1
         return 0 if all(t.up_to_date for t in self.types.values()) else 1
 
 
@@ -105,20 +109,28 @@ def diff_samples(samples: Samples, directory: Path) -> Diff:
             try:
                 document = _schema_document(path, detail_type)
             except (OSError, ValueError) as exc:
-                result.unreadable.append(f"{path}: cannot read the schema: {exc}")
+                problem = getattr(exc, "problem", exc)  # schemas.SchemaFileError names the file too
+                result.unreadable.append(f"{path}: cannot read the schema: {problem}")
                 broken.add(detail_type)
                 continue
             if document is None:
-                result.no_schema[detail_type] = result.no_schema.get(detail_type, 0) + 1
+                result.no_schema.setdefault(detail_type, []).append(event["detail"])
                 continue
             result.types[detail_type] = TypeDiff(detail_type, path, document)
         _add(result.types[detail_type], event["detail"])
     return result
 
 
+def can_have_a_schema(detail_type: str) -> bool:
+    """Whether a detail-type can name a schema file (schemas/<detail-type>.json)."""
+    return detail_type != schemas.ENVELOPE and bool(
+        re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", detail_type)
+    )
+
+
 def _schema_document(path: Path, detail_type: str) -> dict[str, Any] | None:
     """The schema for a detail-type, None when there is none; raises when it is unreadable."""
-    if detail_type == schemas.ENVELOPE or not re.fullmatch(r"[A-Za-z0-9_.-]+", detail_type):
+    if not can_have_a_schema(detail_type):
         return None
     return schemas.read_schema_file(path) if path.is_file() else None
 
@@ -181,7 +193,33 @@ def example_text(value: Any) -> str:
 # --- diff --------------------------------------------------------------------------------
 
 
-def print_diff(result: Diff, out: typing.TextIO) -> None:
+def new_type_command(paths: list[str], directory: Path | None) -> str:
+    """The command that writes starting schemas for the detail-types that have none."""
+    words = ["python", "-m", "operata", "schemas", "update", "--new-type"]
+    if directory is not None and directory.resolve() != schemas.schema_dir().resolve():
+        words += ["--schemas-dir", str(directory)]
+    return shlex.join([*words, *paths])
+
+
+def print_no_schema(result: Diff, create: str, out: typing.TextIO) -> None:
+    for detail_type in sorted(result.no_schema):
+        count = len(result.no_schema[detail_type])
+        events = f"{count} event{'s' if count != 1 else ''}"
+        if not can_have_a_schema(detail_type):
+            print(
+                f"{detail_type}: no schema ({events}); this name cannot be a schema file "
+                "name (letters, digits, _ . - only): the processor shows it as it is",
+                file=out,
+            )
+            continue
+        print(
+            f"{detail_type}: no schema ({events}); the processor shows it as it is. "
+            f"To describe it, create a starting schema: {create}",
+            file=out,
+        )
+
+
+def print_diff(result: Diff, out: typing.TextIO, create: str = "") -> None:
     for detail_type in sorted(result.types):
         t = result.types[detail_type]
         counts = f"{t.events} event{'s' if t.events != 1 else ''}"
@@ -217,13 +255,7 @@ def print_diff(result: Diff, out: typing.TextIO) -> None:
             print("  required fields missing (path, events without it):", file=out)
             for path in sorted(t.missing):
                 print(f"    {path}  {len(t.missing[path].values)} of {t.events}", file=out)
-    for detail_type in sorted(result.no_schema):
-        count = result.no_schema[detail_type]
-        print(
-            f"{detail_type}: no schema ({count} event{'s' if count != 1 else ''}); the processor"
-            " shows it as it is. A new type needs a schema, a model and renderings by hand.",
-            file=out,
-        )
+    print_no_schema(result, create, out)
     if result.not_operata:
         print(f"skipped {result.not_operata} event(s) from sources other than Operata", file=out)
     if not result.types and not result.no_schema and not result.unreadable:
@@ -238,7 +270,7 @@ def _report_unreadable(result: Diff) -> None:
 def diff_command(paths: list[str], directory: Path, out: typing.TextIO | None = None) -> int:
     out = out or sys.stdout
     result = diff_samples(read_samples(paths), directory)
-    print_diff(result, out)
+    print_diff(result, out, new_type_command(paths, directory))
     _report_unreadable(result)
     return result.status
 
@@ -339,9 +371,65 @@ def append_changelog(directory: Path, applied: list[Applied], today: str) -> Non
     if not text.endswith("\n"):
         text += "\n"
     for a in applied:
+        versions = f"{a.old_version} -> {a.new_version}" if a.old_version else a.new_version
         for change in a.changes:
-            text += f"- {today} {a.detail_type} {a.old_version} -> {a.new_version}: {change}\n"
+            text += f"- {today} {a.detail_type} {versions}: {change}\n"
     path.write_text(text, encoding="utf-8")
+
+
+STARTING_VERSION = "1.0.0"
+
+
+def starting_schema(detail_type: str, details: list[Any]) -> dict[str, Any]:
+    """A first schema for a detail-type from sample details: every property inferred and marked
+    "x-model": false (no model reads it yet), nothing required (a person decides that)."""
+    described = infer(details)
+    properties = described.get("properties", {})
+    for value in properties.values():
+        value[MODEL_MARKER] = False
+    return {
+        "$id": f"https://schemas.operata.local/events/{detail_type}.json",
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "description": f"{TODO} (written by schemas update --new-type from sample events)",
+        "properties": properties,
+        "required": [],
+        "title": f"Operata {detail_type} detail",
+        "type": "object",
+        "version": STARTING_VERSION,
+    }
+
+
+def create_new_types(result: Diff, directory: Path, out: typing.TextIO) -> list[Applied]:
+    applied = []
+    for detail_type in sorted(result.no_schema):
+        if not can_have_a_schema(detail_type):
+            continue
+        details = result.no_schema[detail_type]
+        path = directory / f"{detail_type}.json"
+        document = starting_schema(detail_type, details)
+        path.write_text(dump(document), encoding="utf-8")
+        count = f"{len(details)} sample event{'s' if len(details) != 1 else ''}"
+        applied.append(
+            Applied(
+                detail_type,
+                "",
+                STARTING_VERSION,
+                [f"first version, from {count} (--new-type)"],
+                [],
+            )
+        )
+        print(f"{detail_type}:", file=out)
+        print(f"  {path.name}: written, version {STARTING_VERSION}, from {count}", file=out)
+        for key in sorted(document["properties"]):
+            print(f"    detail.{key}  {type_text(document['properties'][key])}", file=out)
+        print(
+            "  next, by hand: review the schema (descriptions, required fields), then a model "
+            "in operata_lambda/events/models.py, renderings in formatting.py and an entry in "
+            "registry.py; until then `schemas check` fails on the missing registry entry and "
+            "the processor shows these events as they are",
+            file=out,
+        )
+    return applied
 
 
 def update_command(
@@ -350,6 +438,7 @@ def update_command(
     allow_type_change: bool,
     out: typing.TextIO | None = None,
     today: str | None = None,
+    new_type: bool = False,
 ) -> int:
     out = out or sys.stdout
     result = diff_samples(read_samples(paths), directory)
@@ -375,8 +464,10 @@ def update_command(
         print(f"  model fields needed in {model_module_file(t.detail_type)}:", file=out)
         for note in done.model_notes:
             print("    " + note.replace("\n", "\n    "), file=out)
-    for detail_type in sorted(result.no_schema):
-        print(f"{detail_type}: no schema; not created (a new type needs a model too)", file=out)
+    if new_type:
+        applied += create_new_types(result, directory, out)
+    else:
+        print_no_schema(result, new_type_command(paths, directory), out)
     if applied:
         append_changelog(directory, applied, today or datetime.now(UTC).date().isoformat())
         print(
@@ -385,6 +476,7 @@ def update_command(
         )
         schemas.clear_cache()
     left = any((t.conflicts and not allow_type_change) or t.missing for t in result.types.values())
+    left = left or any(not new_type or not can_have_a_schema(t) for t in result.no_schema)
     return 1 if left else 0
 
 
@@ -399,5 +491,5 @@ def schemas_command(args: argparse.Namespace) -> int:
     if args.verb == "diff":
         return diff_command(args.paths, directory)
     if args.verb == "update":
-        return update_command(args.paths, directory, args.allow_type_change)
+        return update_command(args.paths, directory, args.allow_type_change, new_type=args.new_type)
     return check_command(directory)

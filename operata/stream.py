@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from operata import aws
 from operata.cli import FUNCTION_TIMEOUT_S
 from operata.fixtures import lambda_record, partition_key
 
@@ -33,11 +34,9 @@ MAX_RECORD_BYTES = 1024 * 1024  # Kinesis: data + partition key, in bytes
 Handler = Callable[[Any, Any], Any]
 
 
-def aws_client(service: str, endpoint_url: str | None) -> Any:
+def aws_client(service: str, endpoint_url: str | None, region: str | None = None) -> Any:
     """A boto3 client with the usual credentials, at endpoint_url when one is given."""
-    import boto3
-
-    return boto3.client(service, endpoint_url=endpoint_url or None)
+    return aws.client(service, endpoint_url, region)
 
 
 # --- publish ------------------------------------------------------------------------------
@@ -65,6 +64,8 @@ def publish(client: Any, stream: str, payloads: Iterable[tuple[str, bytes]]) -> 
         try:
             response = client.put_record(StreamName=stream, Data=data, PartitionKey=key)
         except Exception as exc:  # botocore's errors: report, go on with the next file
+            if aws.is_fatal(exc):  # no stream, no endpoint: every other file would fail too
+                raise
             results.append(Put(name, key, error=f"{type(exc).__name__}: {exc}"))
             continue
         results.append(Put(name, key, response["ShardId"], response["SequenceNumber"]))
@@ -79,7 +80,8 @@ def publish_command(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"error: cannot read {name}: {exc.strerror}", file=sys.stderr)
             return 2
-    results = publish(aws_client("kinesis", args.endpoint_url), args.stream, payloads)
+    client = aws_client("kinesis", args.endpoint_url, args.region)
+    results = publish(client, args.stream, payloads)
     for put in results:
         if put.error:
             print(f"NOT PUT {put.name}: {put.error}")
@@ -387,9 +389,11 @@ def load_handler() -> Handler:
 
 
 def consume_command(args: argparse.Namespace) -> int:
+    # The handler's own clients (the quarantine's S3) must talk to the same endpoint and region.
     if args.endpoint_url:
-        # The handler's own clients (the quarantine's S3) must talk to the same endpoint.
         os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+    if args.region:
+        os.environ["AWS_DEFAULT_REGION"] = args.region
     start = args.start.upper()
     if start not in {"TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"}:
         print(f"error: --from {args.start}: TRIM_HORIZON, LATEST or AT_TIMESTAMP", file=sys.stderr)
@@ -416,10 +420,12 @@ def consume_command(args: argparse.Namespace) -> int:
     on_failure = None
     if args.on_failure_bucket:
         on_failure = s3_on_failure_writer(
-            aws_client("s3", args.endpoint_url), args.on_failure_bucket, "local-consumer"
+            aws_client("s3", args.endpoint_url, args.region),
+            args.on_failure_bucket,
+            "local-consumer",
         )
     consumer = Consumer(
-        client=aws_client("kinesis", args.endpoint_url),
+        client=aws_client("kinesis", args.endpoint_url, args.region),
         stream=args.stream,
         handler=load_handler(),
         batch_size=args.batch_size,

@@ -41,7 +41,7 @@ def aws_endpoint() -> Iterator[str]:
 @pytest.fixture
 def fresh_container(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """A new Lambda container: no drift reported yet, local settings, the project's schemas."""
-    from operata_lambda import app
+    from operata_lambda import app, setup_check
     from operata_lambda.validation import schemas
 
     monkeypatch.setattr(app, "CONTAINER", app.Container())
@@ -51,5 +51,7 @@ def fresh_container(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator
     monkeypatch.setenv("LOG_FORMAT", "text")
     monkeypatch.setenv("QUARANTINE_DIR", str(tmp_path / "quarantine"))
     schemas.clear_cache()
+    setup_check.forget()
     yield
     schemas.clear_cache()
+    setup_check.forget()

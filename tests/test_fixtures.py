@@ -1,4 +1,5 @@
-"""events/ is what scripts/build-events.py writes, and `python -m operata kinesis-event` works."""
+"""events/ and tests/expected/ are what `make fixtures` (scripts/build-fixtures.py) writes, and
+`python -m operata kinesis-event` works."""
 
 from __future__ import annotations
 
@@ -11,19 +12,81 @@ from pathlib import Path
 
 from tests.helpers import EVENTS, ROOT, SOURCES
 
+EXPECTED = ROOT / "tests" / "expected"
 
-def test_events_are_up_to_date(tmp_path: Path) -> None:
+
+def project_copy(tmp_path: Path) -> Path:
+    """What the fixtures are made from, in a new directory: sources, code, schemas, script."""
     copy = tmp_path / "project"
     (copy / "events").mkdir(parents=True)
     shutil.copytree(SOURCES, copy / "events" / "source")
-    shutil.copytree(ROOT / "operata", copy / "operata")
-    shutil.copytree(ROOT / "operata_lambda", copy / "operata_lambda")
-    shutil.copytree(ROOT / "scripts", copy / "scripts")
-    subprocess.run([sys.executable, "scripts/build-events.py"], cwd=copy, check=True)
-    written = sorted(p.name for p in (copy / "events").glob("*.json"))
-    assert written == sorted(p.name for p in EVENTS.glob("*.json"))
-    for name in written:
-        assert (copy / "events" / name).read_text() == (EVENTS / name).read_text(), name
+    for name in ["operata", "operata_lambda", "scripts", "schemas"]:
+        shutil.copytree(ROOT / name, copy / name)
+    return copy
+
+
+def build(copy: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "scripts/build-fixtures.py"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def test_events_and_expected_renderings_are_up_to_date(tmp_path: Path) -> None:
+    copy = project_copy(tmp_path)
+    build(copy)
+    for made, kept, pattern in [
+        (copy / "events", EVENTS, "*.json"),
+        (copy / "tests" / "expected", EXPECTED, "*.txt"),
+    ]:
+        written = sorted(p.name for p in made.glob(pattern))
+        assert written == sorted(p.name for p in kept.glob(pattern))
+        for name in written:
+            assert (made / name).read_text() == (kept / name).read_text(), name
+
+
+def test_make_fixtures_writes_a_new_one_and_shows_a_changed_one(tmp_path: Path) -> None:
+    copy = project_copy(tmp_path)
+    shutil.copytree(EXPECTED, copy / "tests" / "expected")
+    shutil.copytree(EVENTS, copy / "events", dirs_exist_ok=True)
+    assert build(copy).stdout == ""  # nothing to do
+
+    event = json.loads((SOURCES / "HeadsetSummary.json").read_text())
+    event["id"] = "headset-0000-4000-8000-000000000002"
+    (copy / "events" / "source" / "HeadsetSummary-second.json").write_text(json.dumps(event))
+    changed = json.loads((SOURCES / "CallSummary.json").read_text())
+    changed["detail"]["contact"]["queueName"] = "Renamed Queue"
+    (copy / "events" / "source" / "CallSummary.json").write_text(json.dumps(changed))
+    out = build(copy).stdout
+
+    assert "new:     tests/expected/HeadsetSummary-second.txt" in out
+    assert "changed: tests/expected/CallSummary.txt" in out
+    assert "+  Queue: Renamed Queue" in out  # the diff, to review
+    assert "changed: events/mixed-batch.json" in out
+    assert (
+        "Event ID: headset-0000-4000-8000-000000000002"
+        in (copy / "tests" / "expected" / "HeadsetSummary-second.txt").read_text()
+    )
+    mixed = json.loads((copy / "events" / "mixed-batch.json").read_text())["Records"]
+    assert len(mixed) == len(list((copy / "events" / "source").glob("*.json")))
+
+
+def test_make_fixtures_refuses_a_fixture_the_schemas_do_not_describe(tmp_path: Path) -> None:
+    copy = project_copy(tmp_path)
+    event = json.loads((SOURCES / "CallSummary.json").read_text())
+    event["detail"]["contact"]["brandNewField"] = 1
+    (copy / "events" / "source" / "CallSummary-new.json").write_text(json.dumps(event))
+    result = subprocess.run(
+        [sys.executable, "scripts/build-fixtures.py"], cwd=copy, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "CallSummary-new.json" in result.stderr
+    assert "detail.contact.brandNewField" in result.stderr
+    assert "schemas diff" in result.stderr
+    assert not (copy / "tests" / "expected").exists()  # nothing written
 
 
 def test_kinesis_event_command_wraps_files() -> None:

@@ -18,22 +18,27 @@ from operata_lambda.sinks.quarantine import entry
 from operata_lambda.validation import schemas
 from tests.helpers import (
     ROOT,
+    SOURCES,
     call_summary_with_three_new_fields,
     encode,
+    pending_markers,
     records_of,
     run_batch,
+    schema_version,
     source_event,
+    three_new_fields,
 )
 
-THREE_NEW = {
-    "detail.webRTCSession.metrics.inbound.concealedSamples": ("number", 1200),
-    "detail.serviceAgent.machine.gpu": ("object", {"vendor": "NVIDIA", "memoryGb": 8}),
-    "detail.contact.events.transferred": ("string", "2023-06-01T05:00:01.000Z"),
-}
+# Versions, field names and pending items are read from the files: these tests hold in any
+# state the documented tools leave schemas/ and events/source/ in.
+NEW = three_new_fields()
+THREE_NEW = {new.path: (new.schema_type, new.example) for new in NEW}
+CALL_VERSION = schema_version("CallSummary")
+# the model classes that read the objects holding the new fields, and the new class for gpu
 MODEL_FIELDS = [
-    "InboundAudio.concealed_samples: float | None = None",
-    "Machine.gpu: Gpu | None = None",
-    "ContactEvents.transferred: str | None = None",
+    f"InboundAudio.{model_check.snake(NEW[0].key)}: float | None = None",
+    f"Machine.{model_check.snake(NEW[1].key)}: {model_check.pascal(NEW[1].key)} | None = None",
+    f"ContactEvents.{model_check.snake(NEW[2].key)}: str | None = None",
 ]
 
 
@@ -78,11 +83,81 @@ def schema_of(directory: Path, name: str = "CallSummary") -> dict[str, Any]:
 # --- diff ----------------------------------------------------------------------------------
 
 
+def described_fixtures() -> list[Path]:
+    """The files in events/source/ whose detail-type has a schema."""
+    return [
+        path
+        for path in sorted(SOURCES.glob("*.json"))
+        if (ROOT / "schemas" / f"{json.loads(path.read_text())['detail-type']}.json").is_file()
+    ]
+
+
 def test_diff_of_the_fixtures_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = run(capsys, "diff", str(ROOT / "events" / "source"))
+    status, out, err = run(capsys, "diff", *map(str, described_fixtures()))
     assert status == 0, out + err
-    assert "CallSummary: described by CallSummary.json version 1.0.0" in out
-    assert "QueueHealthSummary: no schema" in out  # a new type: said, not an update
+    assert f"CallSummary: described by CallSummary.json version {CALL_VERSION}" in out
+
+
+def queue_health_sample(name: str = "QueueHealthSummaryX") -> dict[str, Any]:
+    """An Operata event of a detail-type the project has no schema for."""
+    event = source_event("CallSummary")
+    event["detail-type"] = name
+    event["detail"] = {"queueName": "Support", "agentsAvailable": 4, "longestWaitSec": 95.5}
+    assert not (ROOT / "schemas" / f"{name}.json").exists()
+    return event
+
+
+def test_diff_of_a_type_without_a_schema_exits_1_with_the_command_that_creates_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = write(tmp_path / "new type.json", queue_health_sample())
+    good = write(tmp_path / "good.json", source_event("CallSummary"))
+    status, out, _ = run(capsys, "diff", str(good), str(sample))
+    assert status == 1
+    (line,) = [line for line in out.splitlines() if line.startswith("QueueHealthSummaryX:")]
+    command = f"python -m operata schemas update --new-type {good} '{sample}'"
+    assert line.endswith(command), line
+    assert "no schema (1 event)" in line
+
+
+def test_update_of_a_type_without_a_schema_needs_new_type(
+    tmp_path: Path, copy_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sample = write(tmp_path / "queue.json", queue_health_sample())
+    status, out, _ = run(capsys, "update", "--schemas-dir", str(copy_dir), str(sample))
+    assert status == 1
+    assert f"schemas update --new-type --schemas-dir {copy_dir} {sample}" in out
+    assert not (copy_dir / "QueueHealthSummaryX.json").exists()
+
+    status, out, _ = run(
+        capsys, "update", "--new-type", "--schemas-dir", str(copy_dir), str(sample)
+    )
+    assert status == 0, out
+    assert "QueueHealthSummaryX.json: written, version 1.0.0, from 1 sample event" in out
+    assert "registry.py" in out  # what a person does next
+    document = schema_of(copy_dir, "QueueHealthSummaryX")
+    assert document["version"] == "1.0.0"
+    assert document["properties"]["longestWaitSec"] == {
+        "description": "TODO: describe",
+        "examples": [95.5],
+        "type": "number",
+        "x-model": False,
+    }
+    assert document["required"] == []
+    assert schema_text(copy_dir, "QueueHealthSummaryX") == schema_tools.dump(document)
+    changelog = (copy_dir / "CHANGELOG.md").read_text().splitlines()
+    (added,) = [line for line in changelog if "QueueHealthSummaryX" in line]
+    assert added.endswith(
+        "QueueHealthSummaryX 1.0.0: first version, from 1 sample event (--new-type)"
+    )
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator.check_schema(document)
+    # the sample is now described; check names what is missing: a model, in the registry
+    assert run(capsys, "diff", "--schemas-dir", str(copy_dir), str(sample))[0] == 0
+    status, out, _ = run(capsys, "check", "--schemas-dir", str(copy_dir))
+    assert status == 1
+    assert "QueueHealthSummaryX.json: no entry for QueueHealthSummaryX in the registry" in out
 
 
 def test_diff_lists_new_fields_and_exits_1(
@@ -91,7 +166,7 @@ def test_diff_lists_new_fields_and_exits_1(
     sample = write(tmp_path / "drifted.json", call_summary_with_three_new_fields())
     status, out, _ = run(capsys, "diff", str(sample))
     assert status == 1
-    assert "CallSummary: CallSummary.json version 1.0.0 needs an update (1 event)" in out
+    assert f"CallSummary: CallSummary.json version {CALL_VERSION} needs an update (1 event)" in out
     lines = out.splitlines()
     for path, (kind, example) in THREE_NEW.items():
         (line,) = [line for line in lines if line.strip().startswith(path + " ")]
@@ -193,22 +268,23 @@ def test_update_adds_the_fields_then_diff_exits_0_and_check_passes(
     before = schema_of(copy_dir)
     status, out, err = run(capsys, "update", "--schemas-dir", str(copy_dir), str(sample))
     assert status == 0, out + err
-    assert "CallSummary.json: version 1.0.0 -> 1.1.0" in out
+    minor = schema_tools.bump(CALL_VERSION, major=False)
+    assert f"CallSummary.json: version {CALL_VERSION} -> {minor}" in out
     for line in MODEL_FIELDS:  # the models are hand-written: say what they need
         assert line in out
-    assert "class Gpu(Model):" in out
+    assert f"class {model_check.pascal(NEW[1].key)}(Model):" in out
     assert "memory_gb: float | None = None" in out
 
     after = schema_of(copy_dir)
-    assert after["version"] == "1.1.0"
+    assert after["version"] == minor
     metrics = after["properties"]["webRTCSession"]["properties"]["metrics"]["properties"]
-    assert metrics["inbound"]["properties"]["concealedSamples"] == {
+    assert metrics["inbound"]["properties"][NEW[0].key] == {
         "description": "TODO: describe",
         "examples": [1200],
         "type": "number",
         "x-model": False,
     }
-    gpu = after["properties"]["serviceAgent"]["properties"]["machine"]["properties"]["gpu"]
+    gpu = after["properties"]["serviceAgent"]["properties"]["machine"]["properties"][NEW[1].key]
     assert gpu["type"] == "object"
     assert gpu["x-model"] is False
     assert gpu["properties"]["vendor"] == {
@@ -217,9 +293,7 @@ def test_update_adds_the_fields_then_diff_exits_0_and_check_passes(
         "type": "string",
     }
     assert gpu["properties"]["memoryGb"]["type"] == "number"
-    transferred = after["properties"]["contact"]["properties"]["events"]["properties"][
-        "transferred"
-    ]
+    transferred = after["properties"]["contact"]["properties"]["events"]["properties"][NEW[2].key]
     assert transferred["type"] == "string"
     # nothing else changed
     for name in ["accountProperties", "billing"]:
@@ -230,7 +304,7 @@ def test_update_adds_the_fields_then_diff_exits_0_and_check_passes(
     assert text == json.dumps(after, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     # one CHANGELOG line per change, in the updated directory
     changelog = (copy_dir / "CHANGELOG.md").read_text().splitlines()
-    added = [line for line in changelog if "CallSummary 1.0.0 -> 1.1.0: added" in line]
+    added = [line for line in changelog if f"CallSummary {CALL_VERSION} -> {minor}: added" in line]
     assert len(added) == 3
     assert all(any(path in line for line in added) for path in THREE_NEW)
     assert (ROOT / "schemas" / "CHANGELOG.md").read_text() != "\n".join(changelog) + "\n"
@@ -240,13 +314,13 @@ def test_update_adds_the_fields_then_diff_exits_0_and_check_passes(
     status, out, _ = run(capsys, "check", "--schemas-dir", str(copy_dir))
     assert status == 0, out
     pending = [line for line in out.splitlines() if line.startswith("pending:")]
-    assert len(pending) == 3
-    assert any("InboundAudio.concealed_samples" in line for line in pending)
+    assert len(pending) == pending_markers() + 3
+    assert any(MODEL_FIELDS[0].split(":")[0] in line for line in pending)
 
     # a second update finds nothing to do and writes nothing
     status, out, _ = run(capsys, "update", "--schemas-dir", str(copy_dir), str(sample))
     assert status == 0
-    assert "already described by version 1.1.0" in out
+    assert f"already described by version {minor}" in out
     assert schema_text(copy_dir) == text
 
 
@@ -259,7 +333,7 @@ def test_the_processor_with_the_updated_schemas_reports_no_drift(
     schemas.clear_cache()
     (outcome,), text = run_batch(records_of(encode(call_summary_with_three_new_fields())))
     assert outcome.status is Status.PROCESSED
-    assert outcome.schema_version == "1.1.0"
+    assert outcome.schema_version == schema_tools.bump(CALL_VERSION, major=False)
     assert outcome.new_fields == []
     assert "SCHEMA DRIFT" not in text
 
@@ -274,17 +348,20 @@ def test_update_keeps_a_changed_type_unless_allowed(
     assert "kept the type of detail.webRTCSession.metrics.mos.avg" in out
     assert "--allow-type-change" in out
     assert schema_text(copy_dir) == before
-    assert "1.0.0 ->" not in (copy_dir / "CHANGELOG.md").read_text()
+    assert (copy_dir / "CHANGELOG.md").read_text() == (
+        ROOT / "schemas" / "CHANGELOG.md"
+    ).read_text()
 
     status, out, _ = run(
         capsys, "update", "--allow-type-change", "--schemas-dir", str(copy_dir), str(sample)
     )
     assert status == 0
-    assert "version 1.0.0 -> 2.0.0" in out
+    major = schema_tools.bump(CALL_VERSION, major=True)
+    assert f"version {CALL_VERSION} -> {major}" in out
     assert "changed from number to number|string (--allow-type-change)" in out
     assert "Stats.avg: float | None must accept number|string" in out
     after = schema_of(copy_dir)
-    assert after["version"] == "2.0.0"
+    assert after["version"] == major
     mos = after["properties"]["webRTCSession"]["properties"]["metrics"]["properties"]["mos"]
     assert mos["properties"]["avg"]["type"] == ["number", "string"]
     assert "--allow-type-change" in (copy_dir / "CHANGELOG.md").read_text()
@@ -342,7 +419,8 @@ def test_new_fields_inside_array_items_and_new_arrays(
 def test_check_passes_on_the_project(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, "check")
     assert status == 0, out
-    assert "pending" not in out
+    pending = [line for line in out.splitlines() if line.startswith("pending: ")]
+    assert len(pending) == pending_markers()  # each property marked "x-model": false
     assert "fixture event(s) validated" in out
 
 
@@ -383,14 +461,14 @@ def test_check_names_both_sides_of_a_model_mismatch(
     inbound = document["properties"]["webRTCSession"]["properties"]["metrics"]["properties"][
         "inbound"
     ]
-    inbound["properties"]["concealedSamples"] = {"type": "number", "description": "x"}
+    inbound["properties"][NEW[0].key] = {"type": "number", "description": "x"}
     del inbound["properties"]["bytesReceived"]
     write(copy_dir / "CallSummary.json", document)
     status, out, _ = run(capsys, "check", "--schemas-dir", str(copy_dir))
     assert status == 1
     assert (
-        "CallSummary: detail.webRTCSession.metrics.inbound.concealedSamples: schema property "
-        "has no model field (expected InboundAudio.concealed_samples)" in out
+        f"CallSummary: {NEW[0].path}: schema property has no model field (expected "
+        f"InboundAudio.{model_check.snake(NEW[0].key)})" in out
     )
     assert (
         "CallSummary: detail.webRTCSession.metrics.inbound.bytesReceived: model field "
@@ -417,10 +495,10 @@ def test_check_flags_a_stale_marker_and_an_unrequired_model_field(
 def test_check_fails_on_a_schema_without_a_registry_entry(
     copy_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write(copy_dir / "QueueHealthSummary.json", {"type": "object", "version": "1.0.0"})
+    write(copy_dir / "UnregisteredSummary.json", {"type": "object", "version": "1.0.0"})
     status, out, _ = run(capsys, "check", "--schemas-dir", str(copy_dir))
     assert status == 1
-    assert "QueueHealthSummary.json: no entry for QueueHealthSummary" in out
+    assert "UnregisteredSummary.json: no entry for UnregisteredSummary" in out
 
 
 # --- small parts ---------------------------------------------------------------------------

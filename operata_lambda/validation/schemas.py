@@ -434,10 +434,27 @@ def reference_check(schema: Any, *, registry: Any = None) -> Callable[[Any], int
     return check
 
 
+class SchemaFileError(ValueError):
+    """A schema file that cannot be read, is not JSON or is not an object: the file, and where."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
 def read_schema_file(path: Path) -> dict[str, Any]:
-    document = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SchemaFileError(path, f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SchemaFileError(path, f"not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise SchemaFileError(path, f"not valid JSON at {where}: {exc.msg}") from None
     if not isinstance(document, dict):
-        raise ValueError(f"{path}: a schema must be a JSON object")
+        raise SchemaFileError(path, "a schema must be a JSON object")
     return document
 
 

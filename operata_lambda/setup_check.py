@@ -1,0 +1,245 @@
+"""Setup errors: what must hold before any record is looked at, said in one line.
+
+A Python older than the runtime's, a missing dependency, an unreadable schema file or an event
+that is not a Kinesis event is not something a record did: the invocation fails, naming what is
+wrong and how to fix it, and no record is rejected or quarantined. The Python version and the
+dependencies are checked when this module is imported (handler.py imports it first, so that
+they are named before other imports fail on them), with import-spec lookups, not imports, so
+the cold start does not grow; the schema files and the event by check(event), at every
+invocation, from what the container remembers after the first one.
+
+This module runs on any Python 3: no syntax or library newer than 3.7 here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+RUNTIME = (3, 12)  # provider.runtime in serverless.yml (tests/test_setup_check.py keeps them equal)
+
+# Every third-party module the function may import, at start or lazily at first use:
+# requirements.txt (bundled) and what the Lambda runtime provides (boto3, for the quarantine).
+DEPENDENCIES = ("jsonschema", "dataclasses_json", "orjson", "boto3", "botocore")
+
+FIX = "activate the virtualenv (. .venv/bin/activate) or run make demo"
+KINESIS_EVENT_FIX = (
+    "wrap EventBridge event files with python -m operata kinesis-event FILE... -o batch.json "
+    "and pass that file to -p"
+)
+
+
+class SetupError(Exception):
+    """The function cannot run here as set up: one line, what is wrong and how to fix it."""
+
+
+def _fail(line: str) -> None:
+    _install_one_line_hook()
+    raise SetupError(line)
+
+
+def _install_one_line_hook() -> None:
+    """An uncaught SetupError prints as its one line (sls invoke local, python -c), without the
+    traceback; any other exception prints as before. The Lambda runtime reports a handler's
+    exception itself (errorType SetupError, errorMessage the line), so nothing changes there."""
+    previous = sys.excepthook
+    if getattr(previous, "_one_line_setup_errors", False):
+        return
+
+    def hook(kind: Any, value: Any, traceback: Any) -> None:
+        if isinstance(value, SetupError):
+            sys.stderr.write(f"setup error: {value}\n")
+            sys.stderr.flush()
+            return
+        previous(kind, value, traceback)
+
+    hook._one_line_setup_errors = True  # type: ignore[attr-defined]
+    sys.excepthook = hook
+
+
+def python_problem(version: Any = None, executable: str | None = None) -> str | None:
+    version = tuple(version or sys.version_info)[:3]
+    if tuple(version[:2]) >= RUNTIME:
+        return None
+    wanted = f"python{RUNTIME[0]}.{RUNTIME[1]}"
+    found = ".".join(str(n) for n in version)
+    return (
+        f"Python {found} at {executable or sys.executable} is older than the function's "
+        f"runtime ({wanted}): {FIX}"
+    )
+
+
+def missing_dependencies(names: tuple[str, ...] = DEPENDENCIES) -> list[str]:
+    """The modules this interpreter cannot find (find_spec: nothing is imported)."""
+    missing = []
+    for name in names:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(name)
+    return missing
+
+
+def dependency_problem(names: tuple[str, ...] = DEPENDENCIES) -> str | None:
+    missing = missing_dependencies(names)
+    if not missing:
+        return None
+    verb = "is" if len(missing) == 1 else "are"
+    return f"{', '.join(missing)} {verb} not installed for {sys.executable}: {FIX}"
+
+
+# --- schema files --------------------------------------------------------------------------
+
+_KINDS = {"object", "array", "string", "number", "integer", "boolean", "null"}
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions")
+_SUBSCHEMAS = ("items", "additionalProperties", "not", "if", "then", "else", "contains")
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+
+
+def _pointer(parts: list[str]) -> str:
+    return "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def schema_shape_problem(schema: Any, parts: list[str] | None = None) -> str | None:
+    """Where a schema breaks the rules a hand edit most often breaks (a JSON pointer and what),
+    or None. The full meta-schema check is `python -m operata schemas check` (jsonschema: too
+    slow to import at a cold start)."""
+    parts = parts or []
+    if isinstance(schema, bool):
+        return None
+    if not isinstance(schema, dict):
+        return f"{_pointer(parts)}: a schema must be an object or a boolean"
+    kind = schema.get("type")
+    if kind is not None:
+        kinds = kind if isinstance(kind, list) else [kind]
+        unknown = [k for k in kinds if not isinstance(k, str) or k not in _KINDS]
+        if unknown or not kinds:
+            return f"{_pointer([*parts, 'type'])}: {kind!r} is not a JSON Schema type"
+    required = schema.get("required")
+    if required is not None and not (
+        isinstance(required, list) and all(isinstance(r, str) for r in required)
+    ):
+        return f"{_pointer([*parts, 'required'])}: must be a list of property names"
+    for keyword in _SUBSCHEMA_MAPS:
+        members = schema.get(keyword)
+        if members is None:
+            continue
+        if not isinstance(members, dict):
+            return f"{_pointer([*parts, keyword])}: must be an object"
+        for name, member in members.items():
+            problem = schema_shape_problem(member, [*parts, keyword, name])
+            if problem:
+                return problem
+    for keyword in _SUBSCHEMAS:
+        if keyword in schema:
+            problem = schema_shape_problem(schema[keyword], [*parts, keyword])
+            if problem:
+                return problem
+    for keyword in _SUBSCHEMA_LISTS:
+        members = schema.get(keyword)
+        if members is None:
+            continue
+        if not isinstance(members, list):
+            return f"{_pointer([*parts, keyword])}: must be a list of schemas"
+        for index, member in enumerate(members):
+            problem = schema_shape_problem(member, [*parts, keyword, str(index)])
+            if problem:
+                return problem
+    return None
+
+
+def schema_problem() -> str | None:
+    """Every schema file is readable JSON with the shape of a schema. They are loaded into the
+    validation cache as they are read here, so no file is read twice."""
+    from operata_lambda.validation import schemas
+
+    directory = schemas.schema_dir()
+    if not directory.is_dir():
+        return f"no schemas directory at {directory}: the function's package lacks schemas/"
+    files = sorted(directory.glob("*.json"))
+    if not any(p.stem == schemas.ENVELOPE for p in files):
+        return f"no {schemas.ENVELOPE}.json in {directory}"
+    for path in files:
+        try:
+            loaded = (
+                schemas.envelope()
+                if path.stem == schemas.ENVELOPE
+                else schemas.for_detail_type(path.stem)
+            )
+        except ValueError as exc:  # schemas.SchemaFileError: names the file and the position
+            return f"{_relative(path)}: {getattr(exc, 'problem', exc)}; fix the file"
+        if loaded is None:
+            continue
+        problem = schema_shape_problem(loaded.document)
+        if problem:
+            return (
+                f"{_relative(path)}: not a valid JSON Schema at {problem}; fix the file "
+                "(python -m operata schemas check)"
+            )
+    return None
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+# --- the event -----------------------------------------------------------------------------
+
+
+def _is_eventbridge_event(value: Any) -> bool:
+    return isinstance(value, dict) and "detail-type" in value and "detail" in value
+
+
+def event_problem(event: Any) -> str | None:
+    """An EventBridge event (or a list of them) given where a Kinesis event belongs (`-p`).
+
+    Other shapes without a Records list are processed as an empty batch, as before: the event
+    source mapping never sends them, and the function must not raise on them."""
+    if isinstance(event, dict) and isinstance(event.get("Records"), list):
+        return None
+    if _is_eventbridge_event(event):
+        shape = "one EventBridge event"
+    elif isinstance(event, list) and any(_is_eventbridge_event(item) for item in event):
+        shape = "a list of EventBridge events"
+    else:
+        return None
+    return f"the event is {shape}, not a Lambda Kinesis event: {KINESIS_EVENT_FIX}"
+
+
+# --- the check -----------------------------------------------------------------------------
+
+_ready: set[str] = set()  # schema directories checked in this container
+
+
+def check(event: Any) -> None:
+    """Raise SetupError with one line when this invocation cannot be run as set up."""
+    key = os.environ.get("OPERATA_SCHEMA_DIR", "")
+    if key not in _ready:
+        problem = schema_problem()
+        if problem:
+            _fail(problem)
+        _ready.add(key)
+    problem = event_problem(event)
+    if problem:
+        _fail(problem)
+
+
+def forget() -> None:
+    """Check again at the next invocation (tests: a new container)."""
+    _ready.clear()
+
+
+# When handler.py imports this module, before its other imports (some import a dependency at
+# once, e.g. orjson): an old interpreter or a missing dependency is named instead of an
+# ImportError's traceback. Both are facts of the container, checked once.
+_problem = python_problem() or dependency_problem()
+if _problem:
+    _fail(_problem)
