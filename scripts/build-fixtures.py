@@ -107,7 +107,8 @@ def rendering(name: str) -> str:
             f"python -m operata schemas diff {where}, then schemas update"
         )
     _batch, text = out.getvalue().split("\n", 1)  # "Processing 1 Kinesis records ..."
-    trace, block = text.split("\n{")[0].split("\n", 1)  # the EMF documents follow the block
+    # The EMF documents follow the block (an unknown type's block holds JSON lines too).
+    trace, block = text.split('\n{"_aws"')[0].split("\n", 1)
     if not trace.startswith("PROCESSED seq="):
         raise FixtureError(f"{where}: unexpected output before the report block: {trace}")
     return block + "\n"
