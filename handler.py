@@ -7,7 +7,6 @@ from typing import Any
 
 import operata_lambda.setup_check as setup_check  # first: names a wrong setup, not an ImportError
 from operata_lambda import app
-from operata_lambda.config import Settings
 from operata_lambda.pipeline.batch import batch_item_failures
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.sinks.quarantine import quiet_aws_loggers
@@ -22,7 +21,7 @@ if "logging" in sys.modules:
 
 def handler(event: Any, context: Any) -> dict[str, list[dict[str, str]]]:
     setup_check.check(event)  # setup errors fail the invocation in one line, before any record
-    settings = Settings.from_env()
+    settings = setup_check.settings()
     raw_records = event.get("Records") if isinstance(event, dict) else None
     if not isinstance(raw_records, list):  # not a Kinesis event: nothing to process
         raw_records = []

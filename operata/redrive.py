@@ -20,7 +20,6 @@ failed stays where it was.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import sys
 from collections import Counter
@@ -28,13 +27,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from operata.stream import arrival_seconds, aws_client
+from operata.stream import aws_client, delivered
 from operata_lambda import app
-from operata_lambda.config import Settings
+from operata_lambda.config import Settings, key_prefix
 from operata_lambda.pipeline.batch import examine
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome, Status
-from operata_lambda.sinks.quarantine import S3Quarantine, key_for, record_of
+from operata_lambda.sinks.quarantine import S3Quarantine, key_for
 from operata_lambda.validation import schemas
 
 REDRIVEN = "redriven/"
@@ -115,7 +114,7 @@ class Redrive:
             self.counts["unreadable"] += 1
             self.say(f"{key}: not a quarantine entry, left as it is")
             return
-        (outcome,) = self.run([record_of(document)])
+        (outcome,) = self.run([KinesisRecord.from_entry(document)])
         self.counts[outcome.status.value] += 1
         verb = "would be" if self.dry_run else "now"
         detail = f" ({outcome.reason}: {outcome.message})" if outcome.reason else ""
@@ -203,16 +202,7 @@ def read_range(kinesis: Any, info: dict[str, Any]) -> list[KinesisRecord]:
         for raw in page.get("Records", []):
             if last is not None and int(raw["SequenceNumber"]) > last:
                 return records
-            records.append(
-                KinesisRecord(
-                    sequence_number=str(raw["SequenceNumber"]),
-                    partition_key=str(raw.get("PartitionKey", "")),
-                    data=base64.b64encode(raw.get("Data", b"")).decode("ascii"),
-                    shard_id=shard,
-                    stream_arn=arn,
-                    arrival_time=arrival_seconds(raw),
-                )
-            )
+            records.append(KinesisRecord.from_lambda(delivered(raw, shard, arn)))
         if not page.get("Records") and not page.get("MillisBehindLatest"):
             break
         iterator = page.get("NextShardIterator")
@@ -222,12 +212,11 @@ def read_range(kinesis: Any, info: dict[str, Any]) -> list[KinesisRecord]:
 def redrive_command(args: argparse.Namespace) -> int:
     schemas.clear_cache()  # the schemas as they are on disk now
     settings = Settings.from_env()
-    prefix = (settings.quarantine_prefix if args.prefix is None else args.prefix).strip("/")
     s3 = aws_client("s3", args.endpoint_url, args.region)
     job = Redrive(
         s3=s3,
         bucket=args.bucket,
-        prefix=f"{prefix}/" if prefix else "",
+        prefix=settings.quarantine_prefix if args.prefix is None else key_prefix(args.prefix),
         dry_run=args.dry_run,
         settings=settings,
         kinesis=aws_client("kinesis", args.endpoint_url, args.region),

@@ -48,6 +48,12 @@ def _milliseconds(value: str | None, default: int) -> int:
     return number
 
 
+def key_prefix(text: str) -> str:
+    """An S3 key prefix as a folder: `quarantine`, `/quarantine/` -> `quarantine/`; '' stays."""
+    text = text.strip().strip("/")
+    return f"{text}/" if text else ""
+
+
 @dataclass(frozen=True)
 class Settings:
     stage: str = LOCAL_STAGE
@@ -72,14 +78,13 @@ class Settings:
             redact = _flag(env.get("REDACT_PII"), default=stage != LOCAL_STAGE)
         except ValueError as exc:
             raise ValueError(f"REDACT_PII: {exc}") from None
-        prefix = env.get("QUARANTINE_PREFIX", cls.quarantine_prefix).strip("/")
         return cls(
             stage=stage,
             log_format=fmt,
             log_level=_level(env.get("LOG_LEVEL")),
             redact_pii=redact,
             quarantine_bucket=env.get("QUARANTINE_BUCKET", "").strip(),
-            quarantine_prefix=f"{prefix}/" if prefix else "",
+            quarantine_prefix=key_prefix(env.get("QUARANTINE_PREFIX", cls.quarantine_prefix)),
             quarantine_dir=env.get("QUARANTINE_DIR", "").strip() or cls.quarantine_dir,
             metrics_namespace=env.get("METRICS_NAMESPACE", "").strip() or cls.metrics_namespace,
             service_name=env.get("SERVICE_NAME", "").strip() or cls.service_name,

@@ -17,7 +17,7 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 RUNTIME = (3, 12)  # provider.runtime in serverless.yml (tests/test_setup_check.py keeps them equal)
 
@@ -36,7 +36,7 @@ class SetupError(Exception):
     """The function cannot run here as set up: one line, what is wrong and how to fix it."""
 
 
-def _fail(line: str) -> None:
+def _fail(line: str) -> NoReturn:
     _install_one_line_hook()
     raise SetupError(line)
 
@@ -230,6 +230,16 @@ def check(event: Any) -> None:
     problem = event_problem(event)
     if problem:
         _fail(problem)
+
+
+def settings() -> Any:
+    """The function's Settings, or SetupError naming the variable that is wrong."""
+    from operata_lambda.config import Settings
+
+    try:
+        return Settings.from_env()
+    except ValueError as exc:
+        _fail(f"{exc}: fix the stage parameter (serverless.yml params) or the variable")
 
 
 def forget() -> None:

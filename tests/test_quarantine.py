@@ -14,7 +14,7 @@ from operata.fixtures import kinesis_event
 from operata_lambda.pipeline.batch import batch_item_failures, process_batch
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome, Status
-from operata_lambda.sinks.quarantine import S3Quarantine, entry, key_for, record_of
+from operata_lambda.sinks.quarantine import S3Quarantine, entry, key_for
 from tests.helpers import b64, encode, record_with_data, records_of, source_event
 
 
@@ -171,7 +171,7 @@ def test_a_retried_rejection_overwrites_its_entry(bucket: Bucket) -> None:
 def test_an_entry_gives_back_its_record() -> None:
     (record,) = records_of(_bad_call_summary())
     outcome = Outcome(record, Status.REJECTED, "schema_invalid")
-    assert record_of(json.loads(json.dumps(entry(outcome)))) == record
+    assert KinesisRecord.from_entry(json.loads(json.dumps(entry(outcome)))) == record
 
 
 def test_key_without_arrival_or_sequence_is_still_a_key() -> None:

@@ -178,6 +178,25 @@ def test_a_plain_eventbridge_event_fails_the_invocation() -> None:
         handler.handler(source_event("CallSummary"), None)
 
 
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("LOG_FORMAT", "jsn"),
+        ("LOG_LEVEL", "LOUD"),
+        ("REDACT_PII", "maybe"),
+        ("DEADLINE_MARGIN_MS", "-1"),
+    ],
+)
+def test_an_invalid_setting_fails_the_invocation_naming_it(
+    variable: str, value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, value)
+    event = kinesis_event([encode(source_event("CallSummary"))])
+    with pytest.raises(setup_check.SetupError, match=variable) as raised:
+        handler.handler(event, None)
+    assert "\n" not in str(raised.value)
+
+
 # --- end to end: sls invoke local -----------------------------------------------------------
 
 

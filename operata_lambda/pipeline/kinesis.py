@@ -40,6 +40,21 @@ class KinesisRecord:
             arrival_time=float(arrival) if isinstance(arrival, int | float) else None,
         )
 
+    @classmethod
+    def from_entry(cls, entry: Any) -> KinesisRecord:
+        """The record a quarantine entry was made from (sinks/quarantine.py writes them)."""
+        entry = entry if isinstance(entry, dict) else {}
+        arrival = entry.get("approximateArrivalTimestamp")
+        data = entry.get("data")
+        return cls(
+            sequence_number=str(entry.get("sequenceNumber") or ""),
+            partition_key=str(entry.get("partitionKey") or ""),
+            data=data if isinstance(data, str) else "",
+            shard_id=str(entry.get("shardId") or ""),
+            stream_arn=str(entry.get("streamArn") or ""),
+            arrival_time=float(arrival) if isinstance(arrival, int | float) else None,
+        )
+
 
 def payload_bytes(data: str) -> bytes:
     """A record's payload bytes; the base64 text itself when it is not valid base64."""

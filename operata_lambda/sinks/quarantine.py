@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.sinks.base import SinkUnavailable
 
@@ -57,20 +56,6 @@ def entry(outcome: Outcome) -> dict[str, Any]:
         "dataEncoding": "base64",  # `data` is the record's data exactly as Lambda delivered it
         "data": record.data,
     }
-
-
-def record_of(document: dict[str, Any]) -> KinesisRecord:
-    """The Kinesis record a quarantine entry was made from (for redrive)."""
-    arrival = document.get("approximateArrivalTimestamp")
-    data = document.get("data")
-    return KinesisRecord(
-        sequence_number=str(document.get("sequenceNumber") or ""),
-        partition_key=str(document.get("partitionKey") or ""),
-        data=data if isinstance(data, str) else "",
-        shard_id=str(document.get("shardId") or ""),
-        stream_arn=str(document.get("streamArn") or ""),
-        arrival_time=float(arrival) if isinstance(arrival, int | float) else None,
-    )
 
 
 def key_for(prefix: str, outcome: Outcome) -> str:
