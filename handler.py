@@ -20,8 +20,9 @@ if "logging" in sys.modules:
 
 
 def handler(event: Any, context: Any) -> dict[str, list[dict[str, str]]]:
-    setup_check.check(event)  # setup errors fail the invocation in one line, before any record
+    # Setup errors (settings, schema files, the event's shape) fail the invocation in one line.
     settings = setup_check.settings()
+    setup_check.check(event, settings.schema_dir)
     raw_records = event.get("Records") if isinstance(event, dict) else None
     if not isinstance(raw_records, list):  # not a Kinesis event: nothing to process
         raw_records = []

@@ -35,6 +35,7 @@ from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.sinks.quarantine import S3Quarantine, key_for
 from operata_lambda.validation import schemas
+from operata_lambda.validation.schemas import schema_set
 
 REDRIVEN = "redriven/"
 ON_FAILURE_PREFIX = "aws/lambda/"
@@ -94,7 +95,8 @@ class Redrive:
 
     def run(self, records: list[KinesisRecord]) -> list[Outcome]:
         if self.dry_run:
-            return [examine(record) for record in records]
+            schemas = schema_set((self.settings or Settings.from_env()).schema_dir)
+            return [examine(record, schemas) for record in records]
         quarantine = S3Quarantine(self.bucket, self.prefix, client=self.s3)
         settings = self.settings or Settings.from_env()
         return app.run(records, settings, stream=self.out, quarantine=quarantine, metrics=False)

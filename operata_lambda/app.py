@@ -1,4 +1,4 @@
-"""The one wiring of the function: settings -> sinks -> the batch loop.
+"""The one wiring of the function: settings -> schemas -> sinks -> the batch loop.
 
 The handler and `python -m operata redrive` both run batches through `run`, so a new sink is
 added here once and both get it. What a warm Lambda container keeps between invocations (the
@@ -22,6 +22,7 @@ from operata_lambda.sinks.drift_notices import DriftNotices
 from operata_lambda.sinks.metrics import EmfMetrics
 from operata_lambda.sinks.quarantine import LocalQuarantine, S3Quarantine
 from operata_lambda.sinks.report import Invocation, Report
+from operata_lambda.validation.schemas import schema_set
 
 
 @dataclass
@@ -70,5 +71,9 @@ def run(
     with suppress(SinkUnavailable):  # the records' own lines will say it, and fail them
         report.begin(len(records))
     return process_batch(
-        records, sinks, time_left_ms=time_left_ms, margin_ms=settings.deadline_margin_ms
+        records,
+        sinks,
+        schema_set(settings.schema_dir),
+        time_left_ms=time_left_ms,
+        margin_ms=settings.deadline_margin_ms,
     )

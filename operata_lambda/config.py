@@ -15,6 +15,7 @@ from dataclasses import dataclass
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
 _LEVEL_ALIASES = {"WARN": "WARNING"}
 LOCAL_STAGE = "local"
+SCHEMA_DIR_ENV = "OPERATA_SCHEMA_DIR"
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -66,6 +67,7 @@ class Settings:
     metrics_namespace: str = "Operata/EventProcessor"
     service_name: str = "operata-kinesis-processor"
     deadline_margin_ms: int = 12000  # > the worst case of one quarantine write
+    schema_dir: str = ""  # '' : the schemas/ packaged with the function
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -89,4 +91,5 @@ class Settings:
             metrics_namespace=env.get("METRICS_NAMESPACE", "").strip() or cls.metrics_namespace,
             service_name=env.get("SERVICE_NAME", "").strip() or cls.service_name,
             deadline_margin_ms=_milliseconds(env.get("DEADLINE_MARGIN_MS"), cls.deadline_margin_ms),
+            schema_dir=env.get(SCHEMA_DIR_ENV, "").strip(),
         )

@@ -14,7 +14,6 @@ This module runs on any Python 3: no syntax or library newer than 3.7 here.
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -153,12 +152,13 @@ def schema_shape_problem(schema: Any, parts: list[str] | None = None) -> str | N
     return None
 
 
-def schema_problem() -> str | None:
+def schema_problem(directory_setting: str = "") -> str | None:
     """Every schema file is readable JSON with the shape of a schema. They are loaded into the
-    validation cache as they are read here, so no file is read twice."""
+    function's schema set as they are read here, so no file is read twice."""
     from operata_lambda.validation import schemas
 
-    directory = schemas.schema_dir()
+    loaded_set = schemas.schema_set(directory_setting)
+    directory = loaded_set.directory
     if not directory.is_dir():
         return f"no schemas directory at {directory}: the function's package lacks schemas/"
     files = sorted(directory.glob("*.json"))
@@ -167,9 +167,9 @@ def schema_problem() -> str | None:
     for path in files:
         try:
             loaded = (
-                schemas.envelope()
+                loaded_set.envelope()
                 if path.stem == schemas.ENVELOPE
-                else schemas.for_detail_type(path.stem)
+                else loaded_set.for_detail_type(path.stem)
             )
         except ValueError as exc:  # schemas.SchemaFileError: names the file and the position
             return f"{_relative(path)}: {getattr(exc, 'problem', exc)}; fix the file"
@@ -219,11 +219,11 @@ def event_problem(event: Any) -> str | None:
 _ready: set[str] = set()  # schema directories checked in this container
 
 
-def check(event: Any) -> None:
+def check(event: Any, schema_dir: str = "") -> None:
     """Raise SetupError with one line when this invocation cannot be run as set up."""
-    key = os.environ.get("OPERATA_SCHEMA_DIR", "")
+    key = schema_dir
     if key not in _ready:
-        problem = schema_problem()
+        problem = schema_problem(schema_dir)
         if problem:
             _fail(problem)
         _ready.add(key)

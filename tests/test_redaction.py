@@ -23,6 +23,7 @@ from operata_lambda.pipeline.outcomes import Status
 from operata_lambda.sinks.drift_notices import DriftNotices
 from operata_lambda.sinks.redact import country_code_length, mask_phone, redact
 from operata_lambda.sinks.report import Report
+from operata_lambda.validation.schemas import schema_set
 from tests.helpers import (
     SOURCES,
     b64,
@@ -319,7 +320,7 @@ def test_a_lone_surrogate_still_gets_its_log_line() -> None:
     stream = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", write_through=True)
     report = Report(Settings(), stream)
     record = records_of(json.dumps(event).encode())[0]
-    outcome = examine(record)
+    outcome = examine(record, schema_set())
     report.take(outcome)
     assert outcome.status is Status.SKIPPED
     assert f"SKIPPED seq={record.sequence_number}" in raw.getvalue().decode()

@@ -13,9 +13,9 @@ import pytest
 
 from operata import model_check, schema_tools
 from operata.cli import main
+from operata_lambda.config import Settings
 from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.sinks.quarantine import entry
-from operata_lambda.validation import schemas
 from tests.helpers import (
     ROOT,
     SOURCES,
@@ -329,9 +329,8 @@ def test_the_processor_with_the_updated_schemas_reports_no_drift(
 ) -> None:
     sample = write(tmp_path / "drifted.json", call_summary_with_three_new_fields())
     assert run(capsys, "update", "--schemas-dir", str(copy_dir), str(sample))[0] == 0
-    monkeypatch.setenv(schemas.SCHEMA_DIR_ENV, str(copy_dir))
-    schemas.clear_cache()
-    (outcome,), text = run_batch(records_of(encode(call_summary_with_three_new_fields())))
+    records = records_of(encode(call_summary_with_three_new_fields()))
+    (outcome,), text = run_batch(records, Settings(schema_dir=str(copy_dir)))
     assert outcome.status is Status.PROCESSED
     assert outcome.schema_version == schema_tools.bump(CALL_VERSION, major=False)
     assert outcome.new_fields == []

@@ -18,13 +18,13 @@ from operata_lambda.events.registry import EVENT_TYPES
 from operata_lambda.pipeline.kinesis import DecodeError, KinesisRecord, decode, is_operata_source
 from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.sinks.base import Sink, SinkUnavailable
-from operata_lambda.validation import schemas
+from operata_lambda.validation.schemas import SchemaSet
 
 
-def examine(record: KinesisRecord) -> Outcome:
+def examine(record: KinesisRecord, schemas: SchemaSet) -> Outcome:
     """Decode, check and type one record. Every failure becomes a rejected outcome."""
     try:
-        return _examine(record)
+        return _examine(record, schemas)
     except Exception as exc:  # a bug must cost one record, not the shard
         return _rejected(record, "processing_error", f"{type(exc).__name__}: {exc}")
 
@@ -33,7 +33,7 @@ def _rejected(record: KinesisRecord, reason: str, message: str, **extra: Any) ->
     return Outcome(record, Status.REJECTED, reason, message, **extra)
 
 
-def _examine(record: KinesisRecord) -> Outcome:
+def _examine(record: KinesisRecord, schemas: SchemaSet) -> Outcome:
     try:
         event = decode(record.data)
     except DecodeError as exc:
@@ -111,6 +111,7 @@ def _examine(record: KinesisRecord) -> Outcome:
 def process_batch(
     records: Sequence[KinesisRecord],
     sinks: Sequence[Sink],
+    schemas: SchemaSet,
     *,
     time_left_ms: Callable[[], int] | None = None,
     margin_ms: int = 0,
@@ -127,7 +128,7 @@ def process_batch(
                 sinks, records[index:], "deadline", "too little time left to continue"
             )
             break
-        outcome = examine(record)
+        outcome = examine(record, schemas)
         try:
             try:
                 _give(outcome, sinks)

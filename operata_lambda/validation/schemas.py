@@ -16,21 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA_DIR_ENV = "OPERATA_SCHEMA_DIR"
+from operata_lambda.config import SCHEMA_DIR_ENV
+
 ENVELOPE = "envelope"
-
-
-_DEFAULT_DIR: Path | None = None
-
-
-def schema_dir() -> Path:
-    global _DEFAULT_DIR
-    configured = os.environ.get(SCHEMA_DIR_ENV)
-    if configured:
-        return Path(configured)
-    if _DEFAULT_DIR is None:
-        _DEFAULT_DIR = Path(__file__).resolve().parents[2] / "schemas"
-    return _DEFAULT_DIR
+PACKAGED_DIR = Path(__file__).resolve().parents[2] / "schemas"  # beside handler.py in the zip
 
 
 @dataclass(frozen=True)
@@ -458,43 +447,77 @@ def read_schema_file(path: Path) -> dict[str, Any]:
     return document
 
 
-# (OPERATA_SCHEMA_DIR as set, name) -> the schema; a lookup per record costs a dict access
-_loaded: dict[tuple[str | None, str], EventSchema | None] = {}
+class SchemaSet:
+    """The schemas of one directory, each read and compiled at its first use, then kept."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._loaded: dict[str, EventSchema | None] = {}
+
+    def _load(self, name: str) -> EventSchema | None:
+        try:
+            return self._loaded[name]
+        except KeyError:
+            pass
+        path = self.directory / f"{name}.json"
+        schema = None
+        if path.is_file():
+            prefix = "" if name == ENVELOPE else "detail"
+            schema = EventSchema(name, read_schema_file(path), prefix)
+        self._loaded[name] = schema
+        return schema
+
+    def for_detail_type(self, detail_type: str) -> EventSchema | None:
+        """The schema for a detail-type, or None when there is none (a type Operata added)."""
+        if not detail_type or detail_type == ENVELOPE or "/" in detail_type or "\\" in detail_type:
+            return None
+        return self._load(detail_type)
+
+    def envelope(self) -> EventSchema:
+        schema = self._load(ENVELOPE)
+        if schema is None:
+            raise FileNotFoundError(f"no {ENVELOPE}.json in {self.directory}")
+        return schema
+
+    def detail_types(self) -> list[str]:
+        return sorted(p.stem for p in self.directory.glob("*.json") if p.stem != ENVELOPE)
 
 
-def _load(name: str) -> EventSchema | None:
-    key = (os.environ.get(SCHEMA_DIR_ENV), name)
-    try:
-        return _loaded[key]
-    except KeyError:
-        pass
-    path = schema_dir() / f"{name}.json"
-    schema = None
-    if path.is_file():
-        prefix = "" if name == ENVELOPE else "detail"
-        schema = EventSchema(name, read_schema_file(path), prefix)
-    _loaded[key] = schema
-    return schema
+_sets: dict[str, SchemaSet] = {}  # directory as configured -> its schemas (a warm container's)
+
+
+def schema_set(directory: str | Path = "") -> SchemaSet:
+    """The schemas of `directory` (Settings.schema_dir); '' is the packaged schemas/."""
+    key = str(directory)
+    found = _sets.get(key)
+    if found is None:
+        found = _sets[key] = SchemaSet(Path(directory) if directory else PACKAGED_DIR)
+    return found
+
+
+# The local tools' defaults: the directory the function would read (OPERATA_SCHEMA_DIR).
+
+
+def _configured() -> SchemaSet:
+    return schema_set(os.environ.get(SCHEMA_DIR_ENV, ""))
+
+
+def schema_dir() -> Path:
+    return _configured().directory
 
 
 def for_detail_type(detail_type: str) -> EventSchema | None:
-    """The schema for a detail-type, or None when there is none (a type Operata added)."""
-    if not detail_type or detail_type == ENVELOPE or "/" in detail_type or "\\" in detail_type:
-        return None
-    return _load(detail_type)
+    return _configured().for_detail_type(detail_type)
 
 
 def envelope() -> EventSchema:
-    schema = _load(ENVELOPE)
-    if schema is None:
-        raise FileNotFoundError(f"no {ENVELOPE}.json in {schema_dir()}")
-    return schema
+    return _configured().envelope()
 
 
 def detail_types() -> list[str]:
-    return sorted(p.stem for p in schema_dir().glob("*.json") if p.stem != ENVELOPE)
+    return _configured().detail_types()
 
 
 def clear_cache() -> None:
     """Forget loaded schemas (after the files changed, e.g. in redrive or tests)."""
-    _loaded.clear()
+    _sets.clear()
