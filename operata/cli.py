@@ -10,8 +10,6 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-FUNCTION_TIMEOUT_S = 60.0  # the function's timeout (serverless.yml): consume's context default
-
 # command -> (module, function); the function takes the parsed arguments, returns an exit status
 COMMANDS = {
     "kinesis-event": ("operata.fixtures", "kinesis_event_command"),
@@ -91,8 +89,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--timeout",
         type=float,
-        default=FUNCTION_TIMEOUT_S,
-        help="seconds per invocation (context); default: %(default)g, the function's",
+        default=None,
+        help="seconds per invocation (context); default: the function's timeout in serverless.yml",
     )
     p.add_argument(
         "--on-failure-bucket",

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from operata import aws
-from operata.cli import FUNCTION_TIMEOUT_S
 from operata.fixtures import lambda_record, partition_key
+from operata.project import function_timeout_s
 
 MAX_RECORD_BYTES = 1024 * 1024  # Kinesis: data + partition key, in bytes
 
@@ -193,7 +193,7 @@ class Consumer:
     handler: Handler
     batch_size: int = 100
     max_retries: int = 3
-    timeout_ms: int = int(FUNCTION_TIMEOUT_S * 1000)
+    timeout_ms: int = field(default_factory=lambda: int(function_timeout_s() * 1000))
     context_factory: Callable[[], Any] | None = None
     on_failure: Callable[[dict[str, Any]], str] | None = None
     out: TextIO = field(default_factory=lambda: sys.stdout)
@@ -430,7 +430,7 @@ def consume_command(args: argparse.Namespace) -> int:
         handler=load_handler(),
         batch_size=args.batch_size,
         max_retries=args.max_retries,
-        timeout_ms=int(args.timeout * 1000),
+        timeout_ms=int((args.timeout or function_timeout_s()) * 1000),
         on_failure=on_failure,
     )
     consumer.open(start, timestamp)

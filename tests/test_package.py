@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from operata.project import function_timeout_s
 from tests.packaging import (
     FUNCTION,
     MAPPING,
@@ -53,6 +54,8 @@ def test_function_runtime_architecture_and_sizing(pkg: Package) -> None:
     assert fn["Architectures"] == ["x86_64"]
     assert fn["MemorySize"] == pkg.params["memorySize"]
     assert fn["Timeout"] == pkg.params["timeout"]
+    # the local tools (consume's --timeout default) read the same value, not a copy of it
+    assert fn["Timeout"] == function_timeout_s(pkg.stage)
     log_group = pkg.props("ProcessEventsLogGroup")
     assert log_group["RetentionInDays"] == pkg.params["logRetentionDays"]
 
