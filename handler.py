@@ -27,10 +27,13 @@ def handler(event: Any, context: Any) -> dict[str, list[dict[str, str]]]:
     if not isinstance(raw_records, list):  # not a Kinesis event: nothing to process
         raw_records = []
     time_left = getattr(context, "get_remaining_time_in_millis", None)
-    outcomes = app.run(
-        [KinesisRecord.from_lambda(r) for r in raw_records],
-        settings,
-        request_id=str(getattr(context, "aws_request_id", "") or ""),
-        time_left_ms=time_left if callable(time_left) else None,
-    )
-    return {"batchItemFailures": batch_item_failures(outcomes)}
+    with app.collector_paused():
+        outcomes = app.run(
+            [KinesisRecord.from_lambda(r) for r in raw_records],
+            settings,
+            request_id=str(getattr(context, "aws_request_id", "") or ""),
+            time_left_ms=time_left if callable(time_left) else None,
+        )
+        failures = batch_item_failures(outcomes)
+        del outcomes  # freed while the collector is paused, so it never walks them
+    return {"batchItemFailures": failures}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 import handler
+from operata_lambda import app
 from operata.fixtures import kinesis_event
 from tests.helpers import EVENTS, encode, source_event
 
@@ -169,3 +171,42 @@ def test_not_base64_is_rejected_with_its_record(capsys: pytest.CaptureFixture[st
     entry = json.loads(kept.read_text())
     assert entry["data"] == "@@@"
     assert entry["reason"] == "not_base64"
+
+
+def test_the_collector_is_paused_for_the_batch_and_restored_after_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[bool] = []
+    run = app.run
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(app, "run", watched)
+    assert gc.isenabled()
+    assert handler.handler(load("mixed-batch"), None) == {"batchItemFailures": []}
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_the_collector_is_restored_when_the_batch_raises(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("stdout is gone")
+
+    monkeypatch.setattr(app, "run", broken)
+    with pytest.raises(OSError):
+        handler.handler(load("mixed-batch"), None)
+    assert gc.isenabled()
+
+
+def test_a_paused_collector_is_left_paused() -> None:
+    gc.disable()
+    try:
+        with app.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the caller's choice, not ours to undo
+    finally:
+        gc.enable()
