@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import handler
-from operata_lambda import app
 from operata.fixtures import kinesis_event
+from operata_lambda import app
 from tests.helpers import EVENTS, encode, source_event
 
 
