@@ -7,6 +7,8 @@ the generated check must accept exactly what jsonschema accepts, and must report
 exactly when jsonschema rejects the closed variant of the schema (additionalProperties: false
 wherever properties are listed). Random schemas made of the keywords the generator translates
 are compared too, and a schema with a keyword it does not translate goes to jsonschema itself.
+Wherever jsonschema rejects an instance, the explanation (EventSchema.explain, which skips the
+parts the generated checks accept) is best_match over all of jsonschema's errors.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
 from operata_lambda.validation import schemas
 from operata_lambda.validation.schemas import (
@@ -76,8 +79,12 @@ def _validators(document: dict[str, Any]) -> tuple[Any, Any, Any]:
     return _compiled[key]
 
 
+_explainers: dict[str, EventSchema] = {}
+
+
 def assert_agrees(document: dict[str, Any], instance: Any) -> int:
-    """The generated check's verdict, after comparing it with jsonschema's."""
+    """The generated check's verdict, after comparing it with jsonschema's (and, for an
+    invalid instance, the explanation with best_match over the whole instance)."""
     check, reference, closed = _validators(document)
     verdict = check(instance)
     valid = reference.is_valid(instance)
@@ -85,6 +92,11 @@ def assert_agrees(document: dict[str, Any], instance: Any) -> int:
     if valid:
         closed_valid = closed.is_valid(instance)
         assert verdict == (VALID if closed_valid else VALID_WITH_NEW_FIELDS), instance
+    else:
+        key = json.dumps(document, sort_keys=True)
+        schema = _explainers.setdefault(key, EventSchema("t", document, "detail"))
+        expected = schema.violation(best_match(reference.iter_errors(instance)))
+        assert schema.explain(instance) == expected, instance
     return verdict
 
 
