@@ -125,6 +125,19 @@ def test_the_readme_queries_are_the_saved_ones() -> None:
     assert sorted(" ".join(q.split()) for q in shown) == sorted(saved.values())
 
 
+def test_the_readme_blocks_are_as_the_code_prints_them() -> None:
+    expected = [p.read_text(encoding="utf-8") for p in (ROOT / "tests" / "expected").glob("*.txt")]
+    blocks = re.findall(r"```\n(.*?)```", readme_section("The report"), re.DOTALL)
+    titles = {block.splitlines()[0] for block in blocks}
+    assert {
+        "Insights Summary Details:",
+        "Agent Reported Issue Details:",
+        "Headset Summary Details:",
+    } <= titles
+    for block in blocks:
+        assert any(block in text for text in expected), block.splitlines()[0]
+
+
 def test_the_readme_log_words_are_in_the_lines() -> None:
     """The reference's words, in both modes: every record of bad-records.json has its line."""
     section = readme_section("The report")
