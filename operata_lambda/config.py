@@ -61,7 +61,7 @@ class Settings:
     log_format: str = "text"  # text | json
     log_level: str = "INFO"  # DEBUG | INFO | WARNING | ERROR
     redact_pii: bool = False
-    quarantine_bucket: str = ""  # empty: rejected records are written to the log instead
+    quarantine_bucket: str = ""  # empty: rejected records are written under quarantine_dir
     quarantine_prefix: str = "quarantine/"
     quarantine_dir: str = ".quarantine"  # without a bucket: one file per rejected record here
     metrics_namespace: str = "Operata/EventProcessor"

@@ -7,10 +7,14 @@ import copy
 import dataclasses
 import io
 import json
+import os
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from operata.fixtures import kinesis_event
 from operata_lambda import app
@@ -21,6 +25,7 @@ from operata_lambda.pipeline.outcomes import Outcome
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 SOURCES = EVENTS / "source"
+SLS = ROOT / "node_modules" / ".bin" / "sls"
 
 
 def source_event(name: str) -> dict[str, Any]:
@@ -151,3 +156,27 @@ def pending_markers(directory: Path = ROOT / "schemas") -> int:
         return 0
 
     return sum(count(json.loads(f.read_text())) for f in sorted(directory.glob("*.json")))
+
+
+def sls_invoke_local(
+    fixture: str, path_first: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`sls invoke local` with `path_first` (a bin directory) first on PATH, no venv active."""
+    if not SLS.exists():
+        pytest.fail("node_modules/.bin/sls is missing: run `make install`")
+    environment = {
+        **os.environ,
+        "PATH": f"{path_first}{os.pathsep}{os.environ['PATH']}",
+        "SLS_TELEMETRY_DISABLED": "1",
+        **env,
+    }
+    for name in ["AWS_PROFILE", "QUARANTINE_BUCKET", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"]:
+        environment.pop(name, None)
+    return subprocess.run(
+        [str(SLS), "invoke", "local", "--stage", "local", "-f", "processEvents", "-p", fixture],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 
 import handler
 from operata_lambda import app
@@ -109,65 +110,49 @@ def test_rejected_line_carries_reason_and_rule() -> None:
     assert schema["level"] == "ERROR"
 
 
-# --- the README's Logs Insights queries ------------------------------------------------------
-
-KEYWORDS = {
-    "fields", "filter", "stats", "sort", "by", "as", "and", "or", "not", "desc", "asc",
-    "limit", "unnest", "into", "display", "like", "in", "parse", "dedup",
-}  # fmt: skip
+# --- the README's Logs Insights queries and log words --------------------------------------
 
 
-def readme_queries() -> list[str]:
+def readme_section(title: str) -> str:
     readme = (ROOT / "README.md").read_text()
-    section = readme.split("\n## Logs Insights queries\n", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```\n(.*?)```", section, re.DOTALL)
+    return readme.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
 
 
-def query_fields(query: str) -> tuple[set[str], list[tuple[str, str]]]:
-    """The log fields a query names, and its `field = "value"` comparisons."""
-    comparisons = re.findall(r'([A-Za-z_][\w.]*)\s*=\s*"([^"]*)"', query)
-    bare = re.sub(r'"[^"]*"', '""', query)
-    aliases = set(re.findall(r"\b(?:as|into)\s+([A-Za-z_]\w*)", bare))
-    fields = set()
-    for match in re.finditer(r"(?<![@\w.])([A-Za-z_][\w.]*)(\s*\()?", bare):
-        name, call = match.group(1), match.group(2)
-        if call or name in KEYWORDS or name in aliases:
-            continue
-        root, _, rest = name.partition(".")
-        fields.add(rest if root in aliases and rest else name)
-    return fields, comparisons
+def test_the_readme_queries_are_the_saved_ones() -> None:
+    """tests/test_monitoring.py runs the saved queries' fields against the function's lines."""
+    shown = re.findall(r"```\n(.*?)```", readme_section("Logs Insights queries"), re.DOTALL)
+    saved = yaml.safe_load((ROOT / "serverless.yml").read_text())["custom"]["queries"]
+    assert sorted(" ".join(q.split()) for q in shown) == sorted(saved.values())
 
 
-def test_readme_has_the_three_queries() -> None:
-    queries = readme_queries()
-    assert len(queries) == 3
-    text = " ".join(queries)
-    assert "overallQuality" in text and "insightTags" in text and "category" in text
+def test_the_readme_blocks_are_as_the_code_prints_them() -> None:
+    expected = [p.read_text(encoding="utf-8") for p in (ROOT / "tests" / "expected").glob("*.txt")]
+    blocks = re.findall(r"```\n(.*?)```", readme_section("The report"), re.DOTALL)
+    titles = {block.splitlines()[0] for block in blocks}
+    assert {
+        "Insights Summary Details:",
+        "Agent Reported Issue Details:",
+        "Headset Summary Details:",
+    } <= titles
+    for block in blocks:
+        assert any(block in text for text in expected), block.splitlines()[0]
 
 
-@pytest.mark.parametrize("query", readme_queries())
-def test_readme_query_fields_exist_in_the_json_lines(query: str) -> None:
-    lines = fixture_lines()
-    fields, comparisons = query_fields(query)
-    assert fields
-    detail_types = {value for field, value in comparisons if field == "detailType"}
-    relevant = [
-        line for line in lines if not detail_types or line.get("detailType") in detail_types
-    ]
-    assert relevant, detail_types
-    keys = set().union(*(line.keys() for line in relevant))
-    assert fields <= keys, fields - keys
-    for field, value in comparisons:  # the values filtered on are ones the lines hold
-        assert any(line.get(field) == value for line in relevant), (field, value)
-
-
-def test_query_fields_parser() -> None:
-    fields, comparisons = query_fields(
-        'filter detailType = "X" | fields jsonParse(@message) as js '
-        "| unnest js.insightTags into tag | stats count(*) as n, avg(mos) by tag, queue"
-    )
-    assert fields == {"detailType", "insightTags", "mos", "queue"}
-    assert comparisons == [("detailType", "X")]
+def test_the_readme_log_words_are_in_the_lines() -> None:
+    """The reference's words, in both modes: every record of bad-records.json has its line."""
+    section = readme_section("The report")
+    for words in ["Processing", "Skipping non-Operata event from source:", "Error parsing"]:
+        assert words in section
+    for log_format in ("text", "json"):
+        text = run_event_file("bad-records", Settings(log_format=log_format))
+        lines = text.splitlines()
+        assert "Processing 10 Kinesis records" in lines[0]
+        assert text.count("Skipping non-Operata event from source: aws.partner/operata.comx/") == 1
+        assert text.count("Error parsing event: ") == 6  # the six rejected records
+        assert "Error processing" not in text
+    rejected = [x for x in map(json.loads, lines) if x.get("outcome") == "rejected"]
+    assert len(rejected) == 6  # the README's metric filter { $.outcome = "rejected" }
+    assert all(line["message"].startswith("Error parsing event: ") for line in rejected)
 
 
 # --- log levels ------------------------------------------------------------------------------

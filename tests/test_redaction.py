@@ -1,6 +1,6 @@
 """PII redaction: caller numbers, IP addresses and softphone URLs never reach the log when
-REDACT_PII is on (text and JSON lines, drift warnings, DEBUG envelopes, the quarantine's log
-fallback), and all of them do when it is off.
+REDACT_PII is on (text and JSON lines, drift warnings, DEBUG envelopes, rejection messages),
+and all of them do when it is off. The quarantine keeps records as they were delivered.
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -22,9 +21,7 @@ import handler
 from operata.fixtures import kinesis_event
 from operata_lambda import setup_check
 from operata_lambda.validation import schemas
-from tests.helpers import EVENTS, ROOT, SOURCES, encode, source_event
-
-SLS = ROOT / "node_modules" / ".bin" / "sls"
+from tests.helpers import EVENTS, ROOT, SOURCES, encode, sls_invoke_local, source_event
 
 pytestmark = pytest.mark.usefixtures("fresh_container")
 
@@ -198,30 +195,6 @@ def test_an_invalid_setting_fails_the_invocation_naming_it(
 
 
 # --- end to end: sls invoke local -----------------------------------------------------------
-
-
-def sls_invoke_local(
-    fixture: str, path_first: Path, **env: str
-) -> subprocess.CompletedProcess[str]:
-    """`sls invoke local` with `path_first` (a bin directory) first on PATH, no venv active."""
-    if not SLS.exists():
-        pytest.fail("node_modules/.bin/sls is missing: run `make install`")
-    environment = {
-        **os.environ,
-        "PATH": f"{path_first}{os.pathsep}{os.environ['PATH']}",
-        "SLS_TELEMETRY_DISABLED": "1",
-        **env,
-    }
-    for name in ["AWS_PROFILE", "QUARANTINE_BUCKET", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"]:
-        environment.pop(name, None)
-    return subprocess.run(
-        [str(SLS), "invoke", "local", "--stage", "local", "-f", "processEvents", "-p", fixture],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def the_one_line(result: subprocess.CompletedProcess[str]) -> str:

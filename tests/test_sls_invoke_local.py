@@ -3,37 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-from pathlib import Path
 
-import pytest
-
-from tests.helpers import EVENTS, ROOT
-
-SLS = ROOT / "node_modules" / ".bin" / "sls"
+from tests.helpers import EVENTS, ROOT, sls_invoke_local
 
 
 def invoke_local(fixture: str, **env: str) -> subprocess.CompletedProcess[str]:
-    if not SLS.exists():
-        pytest.fail("node_modules/.bin/sls is missing: run `make install`")
-    venv_bin = str(Path(ROOT / ".venv" / "bin"))
-    environment = {
-        **os.environ,
-        "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}",
-        "SLS_TELEMETRY_DISABLED": "1",
-        **env,
-    }
-    for name in ["AWS_PROFILE", "QUARANTINE_BUCKET"]:
-        environment.pop(name, None)
-    return subprocess.run(
-        [str(SLS), "invoke", "local", "--stage", "local", "-f", "processEvents", "-p", fixture],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    """As a user runs it after `. .venv/bin/activate`: the project's Python first on PATH."""
+    return sls_invoke_local(fixture, ROOT / ".venv" / "bin", **env)
 
 
 def response_of(stdout: str) -> dict[str, object]:

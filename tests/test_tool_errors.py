@@ -101,31 +101,21 @@ def test_region_is_where_the_tools_look(endpoint: str) -> None:
 
 # --- an endpoint that does not answer, no region ----------------------------------------------
 
+AWS_TOOL_CALLS = [
+    ["publish", "--stream", "s", str(SOURCES / "CallSummary.json")],
+    ["consume", "--stream", "s", "--drain"],
+    ["redrive", "--bucket", "b", "--dry-run"],
+]
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["publish", "--stream", "s", str(SOURCES / "CallSummary.json")],
-        ["consume", "--stream", "s", "--drain"],
-        ["redrive", "--bucket", "b", "--dry-run"],
-    ],
-    ids=AWS_TOOLS,
-)
+
+@pytest.mark.parametrize("argv", AWS_TOOL_CALLS, ids=AWS_TOOLS)
 def test_an_endpoint_that_does_not_answer_is_named(argv: list[str], aws_endpoint: str) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
     line = one_line(tool(*argv, "--endpoint-url", closed))
     assert f"cannot reach {closed}" in line and "--endpoint-url" in line
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["publish", "--stream", "s", str(SOURCES / "CallSummary.json")],
-        ["consume", "--stream", "s", "--drain"],
-        ["redrive", "--bucket", "b", "--dry-run"],
-    ],
-    ids=AWS_TOOLS,
-)
+@pytest.mark.parametrize("argv", AWS_TOOL_CALLS, ids=AWS_TOOLS)
 def test_no_region_is_said_with_the_fix(argv: list[str], tmp_path: Path, aws_endpoint: str) -> None:
     line = one_line(
         tool(

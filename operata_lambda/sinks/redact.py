@@ -1,7 +1,7 @@
 """PII redaction for everything the function writes: caller numbers, IP addresses, softphone URLs.
 
 `redact(text)` is applied to whole output lines (report blocks, JSON lines, drift warnings,
-DEBUG envelopes, the quarantine's log fallback), so no rendering can forget it. One compiled
+DEBUG envelopes, rejection messages), so no rendering can forget it. One compiled
 pattern scans the text once; the replacement is chosen by the branch that matched.
 
 - Phone numbers in E.164 form (+ then 7 to 15 digits, spaces, dots, hyphens or brackets allowed
