@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import io
+import itertools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,6 +40,7 @@ from tests.helpers import (
     encode,
     records_of,
     run_batch,
+    schema_properties,
     source_event,
     three_new_fields,
 )
@@ -206,10 +208,16 @@ def test_drift_warning_in_json_logs(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_drift_is_per_detail_type_and_path() -> None:
+    # the same new key in both types' `contact`, whatever their schemas describe today
+    described = {
+        *schema_properties("InsightsSummary", ("contact",)),
+        *schema_properties("CallSummary", ("contact",)),
+    }
+    key = next(f"channel{n}" for n in itertools.count() if f"channel{n}" not in described)
     insights = source_event("InsightsSummary")
-    insights["detail"]["contact"]["channel"] = "VOICE"
+    insights["detail"]["contact"][key] = "VOICE"
     call = source_event("CallSummary")
-    call["detail"]["contact"]["channel"] = "VOICE"
+    call["detail"]["contact"][key] = "VOICE"
     outcomes, text = run_batch(records_of(encode(insights), encode(call)))
     assert [o.status for o in outcomes] == [Status.PROCESSED, Status.PROCESSED]
     assert [line.split(":")[0] for line in drift_lines(text)] == [

@@ -154,6 +154,14 @@ def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+def json_lines(name: str) -> list[dict[str, Any]]:
+    """Every JSON line written for events/<name>.json (record lines and EMF documents)."""
+    event = json.loads((EVENTS / f"{name}.json").read_text())
+    records = [KinesisRecord.from_lambda(r) for r in event["Records"]]
+    _, text = run_batch(records, Settings(log_format="json", stage="dev"))
+    return [json.loads(line) for line in text.splitlines()]
+
+
 def handler_event_docs(name: str) -> tuple[int, list[dict[str, Any]]]:
     """Run events/<name>.json through the batch loop; its record count and EMF documents."""
     event = json.loads((EVENTS / f"{name}.json").read_text())
@@ -194,9 +202,24 @@ def test_mixed_batch_metrics() -> None:
         expected[key] = expected.get(key, 0) + 1
     assert "Other" in expected and set(expected) - {"Other"} == set(EVENT_TYPES)
     assert {d["DetailType"]: d["RecordsProcessed"] for d in docs if "DetailType" in d} == expected
-    assert (batch["CallsQualityExcellent"], batch["CallsQualityGood"]) == (1, 0)
-    assert (batch["CallsQualityIssues"], batch["CallsQualityUnknown"]) == (1, 1)
-    assert batch["MOS"] == [4.25, 4.5]  # CloudWatch's Average of these is the MOS average
+    # The quality counts and MOS values are those of the calls' own log lines.
+    calls = [line for line in json_lines("mixed-batch") if line.get("detailType") == "CallSummary"]
+    quality = {"Excellent": 0, "Good": 0, "Issues detected": 0, "n/a": 0}
+    for call in calls:
+        quality[call["overallQuality"]] += 1
+    assert [
+        batch[f"CallsQuality{name}"] for name in ["Excellent", "Good", "Issues", "Unknown"]
+    ] == [
+        quality["Excellent"],
+        quality["Good"],
+        quality["Issues detected"],
+        quality["n/a"],
+    ]
+    assert len([n for n in quality.values() if n]) >= 2, (
+        "the samples hold calls of several qualities"
+    )
+    # CloudWatch's Average of these is the MOS average
+    assert batch["MOS"] == [call["mos"] for call in calls if call["mos"] is not None]
     units = {m["Name"]: m["Unit"] for m in batch["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
     assert units["MOS"] == "None" and units["Records"] == "Count"
 
