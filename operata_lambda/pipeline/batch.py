@@ -128,30 +128,15 @@ def process_batch(
                 sinks, records[index:], "deadline", "too little time left to continue"
             )
             break
-        outcome = examine(record, schemas)
         try:
-            try:
-                _give(outcome, sinks)
-            except SinkUnavailable:
-                raise
-            except Exception as exc:  # the code failed on this record: keep it, move on
-                outcome = _rejected(
-                    record,
-                    "processing_error",
-                    f"rendering failed: {type(exc).__name__}: {exc}",
-                    envelope=outcome.envelope,
-                    detail_type=outcome.detail_type,
-                    source=outcome.source,
-                    schema_version=outcome.schema_version,
-                )
-                _give(outcome, sinks)
-        except Exception as exc:  # a sink could not take it (or could not even keep the bug)
+            outcome = _deliver(examine(record, schemas), sinks)
+        except Exception as exc:  # a sink could not take it, or could not even keep the bug
             reason = (
                 f"{exc.sink}_unavailable"
                 if isinstance(exc, SinkUnavailable)
                 else "processing_error"
             )
-            outcomes += _fail(sinks, [record], reason, f"{exc} for a {outcome.status} record")
+            outcomes += _fail(sinks, [record], reason, str(exc))
             outcomes += _fail(
                 sinks, records[index + 1 :], "after_failure", "an earlier record failed"
             )
@@ -161,6 +146,28 @@ def process_batch(
         with suppress(Exception):  # the outcomes stand: a lost metrics line cannot change them
             sink.flush(outcomes)
     return outcomes
+
+
+def _deliver(outcome: Outcome, sinks: Sequence[Sink]) -> Outcome:
+    """Give the outcome to every sink. When the code fails on it (a rendering bug, not a sink's
+    I/O), the record is rejected as processing_error, and that outcome is given instead."""
+    try:
+        _give(outcome, sinks)
+        return outcome
+    except SinkUnavailable:
+        raise
+    except Exception as exc:
+        rejected = _rejected(
+            outcome.record,
+            "processing_error",
+            f"rendering failed: {type(exc).__name__}: {exc}",
+            envelope=outcome.envelope,
+            detail_type=outcome.detail_type,
+            source=outcome.source,
+            schema_version=outcome.schema_version,
+        )
+        _give(rejected, sinks)
+        return rejected
 
 
 def _give(outcome: Outcome, sinks: Sequence[Sink]) -> None:
