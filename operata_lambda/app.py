@@ -12,10 +12,10 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from operata_lambda.config import Settings
-from operata_lambda.pipeline.batch import process_batch
+from operata_lambda.pipeline.batch import process
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome
 from operata_lambda.sinks.base import Sink, SinkUnavailable
@@ -48,10 +48,10 @@ CONTAINER = Container()
 def collector_paused() -> Iterator[None]:
     """The cyclic garbage collector paused for a batch, and restored however the block ends.
 
-    A batch keeps every outcome (and its model) until the metrics are written: the collector
-    would walk those objects again and again and find nothing to free. Reference counting
-    frees them when the caller drops the outcomes, which it should do inside the block; what
-    is left for the collector then is at most one batch's cycles (a batch is at most 6 MB).
+    Decoding and building a record's model allocate many objects: with the collector on, every
+    few hundred allocations it walks the young ones and finds nothing to free (reference
+    counting frees a record's objects once its outcome is dropped). What is left for the
+    collector after the block is at most one batch's cycles (a batch is at most 6 MB).
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -62,7 +62,7 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def run(
+def stream(
     records: Sequence[KinesisRecord],
     settings: Settings,
     *,
@@ -72,9 +72,10 @@ def run(
     metrics: bool = True,
     time_left_ms: Callable[[], int] | None = None,
     container: Container | None = None,
-) -> list[Outcome]:
+) -> Iterator[Outcome]:
     """One batch through the sinks: the quarantine, the report, the metrics (in that order:
-    a rejected record's line names where the quarantine kept it)."""
+    a rejected record's line names where the quarantine kept it). The outcomes come one by
+    one, as the records are done; the batch is finished (metrics written) once all are read."""
     container = container or CONTAINER
     cold_start, container.cold = container.cold, False
     stream = stream or sys.stdout
@@ -89,10 +90,15 @@ def run(
         sinks.append(EmfMetrics(settings, stream))
     with suppress(SinkUnavailable):  # the records' own lines will say it, and fail them
         report.begin(len(records))
-    return process_batch(
+    yield from process(
         records,
         sinks,
         schema_set(settings.schema_dir),
         time_left_ms=time_left_ms,
         margin_ms=settings.deadline_margin_ms,
     )
+
+
+def run(records: Sequence[KinesisRecord], settings: Settings, **options: Any) -> list[Outcome]:
+    """stream(), every outcome kept (redrive and the tests read them all)."""
+    return list(stream(records, settings, **options))

@@ -8,7 +8,6 @@ import copy
 import io
 import itertools
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -271,7 +270,7 @@ class Kept:
         if outcome.status is Status.REJECTED:
             self.outcomes.append(outcome)
 
-    def flush(self, outcomes: Sequence[Outcome]) -> None:
+    def flush(self) -> None:
         pass
 
 

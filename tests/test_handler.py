@@ -177,13 +177,13 @@ def test_the_collector_is_paused_for_the_batch_and_restored_after_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seen: list[bool] = []
-    run = app.run
+    stream = app.stream
 
     def watched(*args: Any, **kwargs: Any) -> Any:
         seen.append(gc.isenabled())
-        return run(*args, **kwargs)
+        yield from stream(*args, **kwargs)
 
-    monkeypatch.setattr(app, "run", watched)
+    monkeypatch.setattr(app, "stream", watched)
     assert gc.isenabled()
     assert handler.handler(load("mixed-batch"), None) == {"batchItemFailures": []}
     assert seen == [False]
@@ -196,7 +196,7 @@ def test_the_collector_is_restored_when_the_batch_raises(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise OSError("stdout is gone")
 
-    monkeypatch.setattr(app, "run", broken)
+    monkeypatch.setattr(app, "stream", broken)
     with pytest.raises(OSError):
         handler.handler(load("mixed-batch"), None)
     assert gc.isenabled()

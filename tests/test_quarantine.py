@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -75,7 +75,7 @@ class SilentReporter:
     def take(self, outcome: Outcome) -> None:
         self.seen.append(outcome)
 
-    def flush(self, outcomes: Sequence[Outcome]) -> None:
+    def flush(self) -> None:
         pass
 
 

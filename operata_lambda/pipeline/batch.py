@@ -8,7 +8,7 @@ running out of time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -108,25 +108,24 @@ def _examine(record: KinesisRecord, schemas: SchemaSet) -> Outcome:
     )
 
 
-def process_batch(
+def process(
     records: Sequence[KinesisRecord],
     sinks: Sequence[Sink],
     schemas: SchemaSet,
     *,
     time_left_ms: Callable[[], int] | None = None,
     margin_ms: int = 0,
-) -> list[Outcome]:
+) -> Iterator[Outcome]:
     """One outcome per record, in order, each given to every sink; then the sinks' flush.
 
-    A shard is ordered and Lambda retries from the lowest failed sequence number, so after the
-    first failure nothing more is done: the rest is reported as failed too, and retried.
+    Outcomes are yielded as they are decided, so a caller that keeps only the failed ones lets
+    each record's event and model be freed at once. A shard is ordered and Lambda retries from
+    the lowest failed sequence number, so after the first failure nothing more is done: the
+    rest is reported as failed too, and retried.
     """
-    outcomes: list[Outcome] = []
     for index, record in enumerate(records):
         if time_left_ms is not None and time_left_ms() < margin_ms:
-            outcomes += _fail(
-                sinks, records[index:], "deadline", "too little time left to continue"
-            )
+            yield from _fail(sinks, records[index:], "deadline", "too little time left to continue")
             break
         try:
             outcome = _deliver(examine(record, schemas), sinks)
@@ -136,16 +135,27 @@ def process_batch(
                 if isinstance(exc, SinkUnavailable)
                 else "processing_error"
             )
-            outcomes += _fail(sinks, [record], reason, str(exc))
-            outcomes += _fail(
+            yield from _fail(sinks, [record], reason, str(exc))
+            yield from _fail(
                 sinks, records[index + 1 :], "after_failure", "an earlier record failed"
             )
             break
-        outcomes.append(outcome)
+        yield outcome
     for sink in sinks:
         with suppress(Exception):  # the outcomes stand: a lost metrics line cannot change them
-            sink.flush(outcomes)
-    return outcomes
+            sink.flush()
+
+
+def process_batch(
+    records: Sequence[KinesisRecord],
+    sinks: Sequence[Sink],
+    schemas: SchemaSet,
+    *,
+    time_left_ms: Callable[[], int] | None = None,
+    margin_ms: int = 0,
+) -> list[Outcome]:
+    """process(), every outcome kept."""
+    return list(process(records, sinks, schemas, time_left_ms=time_left_ms, margin_ms=margin_ms))
 
 
 def _deliver(outcome: Outcome, sinks: Sequence[Sink]) -> Outcome:

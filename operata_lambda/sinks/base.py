@@ -15,7 +15,6 @@ partial output behind.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Protocol
 
 from operata_lambda.pipeline.outcomes import Outcome
@@ -33,5 +32,5 @@ class Sink(Protocol):
     def take(self, outcome: Outcome) -> None:
         """Write this record's part; raise SinkUnavailable on I/O failure."""
 
-    def flush(self, outcomes: Sequence[Outcome]) -> None:
-        """The batch is over (`outcomes` are final, one per record): write what was held."""
+    def flush(self) -> None:
+        """The batch is over: write what was held (the metrics sink's counts)."""

@@ -44,6 +44,90 @@ _STATUS_METRIC = {s: f"Records{s.value.capitalize()}" for s in Status}
 _TYPE_METRICS = ("Records", "RecordsProcessed", "RecordsRejected", "SchemaDriftFields")
 
 
+class BatchCounts:
+    """What the batch's EMF documents count, added up one outcome at a time (so that an outcome
+    and its model can be freed as soon as the sinks have taken it)."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.by_status = dict.fromkeys(Status, 0)
+        self.drift = 0
+        self.quality = dict.fromkeys(Overall, 0)
+        self.mos_values: list[float] = []
+        self.types: dict[str, list[int]] = {}  # DetailType -> [records, processed, rejected, drift]
+
+    def add(self, o: Outcome) -> None:
+        status = o.status
+        self.records += 1
+        self.by_status[status] += 1
+        new_fields = len(o.new_fields)
+        self.drift += new_fields
+        detail_type = o.detail_type
+        if detail_type and is_operata_source(o.source):
+            if detail_type not in EVENT_TYPES:
+                detail_type = OTHER_TYPE
+            counts = self.types.get(detail_type)
+            if counts is None:
+                counts = self.types[detail_type] = [0, 0, 0, 0]
+            counts[0] += 1
+            if status is Status.PROCESSED:
+                counts[1] += 1
+            elif status is Status.REJECTED:
+                counts[2] += 1
+            counts[3] += new_fields
+        # A CallSummary's MOS and overall quality come from its summary, which the JSON log
+        # line has usually computed already (Outcome.summary caches it).
+        if status is Status.PROCESSED and isinstance(o.detail, CallSummary):
+            mos, overall = o.call_quality()
+            self.quality[overall] += 1
+            if mos is not None:
+                self.mos_values.append(mos)
+
+    def documents(
+        self, *, namespace: str, service: str, stage: str, now_ms: int | None = None
+    ) -> list[dict[str, Any]]:
+        """One document per detail-type, further MOS values, the batch one last."""
+        timestamp = now_ms if now_ms is not None else int(time.time() * 1000)
+        base = {"Service": service, "Stage": stage}
+
+        def document(dimensions: dict[str, str], values: dict[str, Any]) -> dict[str, Any]:
+            return {
+                "_aws": {
+                    "Timestamp": timestamp,
+                    "CloudWatchMetrics": [
+                        {
+                            "Namespace": namespace,
+                            "Dimensions": [list(dimensions)],
+                            "Metrics": [
+                                {"Name": name, "Unit": "None" if name == "MOS" else "Count"}
+                                for name in values
+                            ],
+                        }
+                    ],
+                },
+                **dimensions,
+                **values,
+            }
+
+        batch: dict[str, Any] = {"Records": self.records}
+        for status, count in self.by_status.items():
+            batch[_STATUS_METRIC[status]] = count
+        batch["SchemaDriftFields"] = self.drift
+        for level, name in _QUALITY_METRIC.items():
+            batch[name] = self.quality[level]
+        mos_values = self.mos_values
+        if mos_values:
+            batch["MOS"] = mos_values[:MAX_VALUES]
+        documents = []
+        for detail_type, counts in sorted(self.types.items()):
+            values = dict(zip(_TYPE_METRICS, counts, strict=True))
+            documents.append(document({**base, "DetailType": detail_type}, values))
+        for start in range(MAX_VALUES, len(mos_values), MAX_VALUES):
+            documents.append(document(base, {"MOS": mos_values[start : start + MAX_VALUES]}))
+        documents.append(document(base, batch))  # last: the line that closes the batch's log
+        return documents
+
+
 def emf_documents(
     outcomes: Sequence[Outcome],
     *,
@@ -52,94 +136,30 @@ def emf_documents(
     stage: str,
     now_ms: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The batch's EMF documents: one per detail-type, further MOS values, the batch one last."""
-    timestamp = now_ms if now_ms is not None else int(time.time() * 1000)
-    base = {"Service": service, "Stage": stage}
-
-    def document(dimensions: dict[str, str], values: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "_aws": {
-                "Timestamp": timestamp,
-                "CloudWatchMetrics": [
-                    {
-                        "Namespace": namespace,
-                        "Dimensions": [list(dimensions)],
-                        "Metrics": [
-                            {"Name": name, "Unit": "None" if name == "MOS" else "Count"}
-                            for name in values
-                        ],
-                    }
-                ],
-            },
-            **dimensions,
-            **values,
-        }
-
-    # One pass, plain counters. A CallSummary's MOS and overall quality come from its
-    # summary, which the JSON log line has usually computed already (Outcome.summary caches it).
-    processed, rejected = Status.PROCESSED, Status.REJECTED
-    by_status = dict.fromkeys(Status, 0)
-    drift = 0
-    quality = dict.fromkeys(Overall, 0)
-    mos_values: list[float] = []
-    types: dict[str, list[int]] = {}  # DetailType -> [records, processed, rejected, drift]
-    for o in outcomes:
-        status = o.status
-        by_status[status] += 1
-        new_fields = len(o.new_fields)
-        drift += new_fields
-        detail_type = o.detail_type
-        if detail_type and is_operata_source(o.source):
-            if detail_type not in EVENT_TYPES:
-                detail_type = OTHER_TYPE
-            counts = types.get(detail_type)
-            if counts is None:
-                counts = types[detail_type] = [0, 0, 0, 0]
-            counts[0] += 1
-            if status is processed:
-                counts[1] += 1
-            elif status is rejected:
-                counts[2] += 1
-            counts[3] += new_fields
-        if status is processed and isinstance(o.detail, CallSummary):
-            mos, overall = o.call_quality()
-            quality[overall] += 1
-            if mos is not None:
-                mos_values.append(mos)
-    batch: dict[str, Any] = {"Records": len(outcomes)}
-    for status, count in by_status.items():
-        batch[_STATUS_METRIC[status]] = count
-    batch["SchemaDriftFields"] = drift
-    for level, name in _QUALITY_METRIC.items():
-        batch[name] = quality[level]
-    if mos_values:
-        batch["MOS"] = mos_values[:MAX_VALUES]
-
-    documents = []
-    for detail_type, counts in sorted(types.items()):
-        values = dict(zip(_TYPE_METRICS, counts, strict=True))
-        documents.append(document({**base, "DetailType": detail_type}, values))
-    for start in range(MAX_VALUES, len(mos_values), MAX_VALUES):
-        documents.append(document(base, {"MOS": mos_values[start : start + MAX_VALUES]}))
-    documents.append(document(base, batch))  # last: the line that closes the batch's log
-    return documents
+    """The EMF documents of a batch with these outcomes."""
+    counts = BatchCounts()
+    for outcome in outcomes:
+        counts.add(outcome)
+    return counts.documents(namespace=namespace, service=service, stage=stage, now_ms=now_ms)
 
 
 class EmfMetrics:
-    """The metrics sink: nothing per record; the batch's EMF documents at flush, one per line."""
+    """The metrics sink: counts per record; the batch's EMF documents at flush, one per line."""
 
     def __init__(self, settings: Settings, stream: TextIO | None = None) -> None:
         self.settings = settings
         self.stream = stream or sys.stdout
+        self.counts = BatchCounts()
 
     def take(self, outcome: Outcome) -> None:
-        """Counted at flush, from the batch's final outcomes."""
+        self.counts.add(outcome)
 
-    def flush(self, outcomes: Sequence[Outcome]) -> None:
+    def flush(self) -> None:
         s = self.settings
-        documents = emf_documents(
-            outcomes, namespace=s.metrics_namespace, service=s.service_name, stage=s.stage
+        documents = self.counts.documents(
+            namespace=s.metrics_namespace, service=s.service_name, stage=s.stage
         )
+        self.counts = BatchCounts()
         try:
             self.stream.write("".join(json.dumps(doc) + "\n" for doc in documents))
         except OSError as exc:

@@ -10,7 +10,6 @@ overwrites its entry instead of adding a second one.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -88,7 +87,7 @@ class LocalQuarantine:
             raise SinkUnavailable("quarantine", exc) from exc
         outcome.kept_at = str(path)
 
-    def flush(self, outcomes: Sequence[Outcome]) -> None:
+    def flush(self) -> None:
         """Each entry is written as its record is taken."""
 
 
@@ -136,5 +135,5 @@ class S3Quarantine:
             raise SinkUnavailable("quarantine", exc) from exc
         outcome.kept_at = f"s3://{self.bucket}/{key}"
 
-    def flush(self, outcomes: Sequence[Outcome]) -> None:
+    def flush(self) -> None:
         """Each entry is written as its record is taken."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -95,7 +95,7 @@ class Report:
                 rendered += [safe.text_line(line) for line in lines.text_lines(outcome)]
         self._write(rendered)
 
-    def flush(self, outcomes: Sequence[Outcome]) -> None:
+    def flush(self) -> None:
         """Every line is written as its record is taken: nothing is held."""
 
     # --- the parts of an entry -------------------------------------------------------------
