@@ -1,9 +1,9 @@
 """The batch loop: one outcome per record, in order, never raising.
 
-examine() decides what a record is (pure: no I/O). process_batch() gives each outcome to the
-sinks (quarantine, report, metrics: see sinks/base.py for what their failures mean), and stops
-early, reporting the rest as failed, when a sink cannot take a record or the invocation is
-running out of time.
+examine() decides what a record is (pure: no I/O). process() gives each outcome to the sinks
+(quarantine, report, metrics: see sinks/base.py for what their failures mean) and yields it,
+and stops early, reporting the rest as failed, when a sink cannot take a record or the
+invocation is running out of time.
 """
 
 from __future__ import annotations
