@@ -94,11 +94,11 @@ class Redrive:
     # --- running ------------------------------------------------------------------------
 
     def run(self, records: list[KinesisRecord]) -> list[Outcome]:
+        settings = self.settings or Settings.from_env()
         if self.dry_run:
-            schemas = schema_set((self.settings or Settings.from_env()).schema_dir)
+            schemas = schema_set(settings.schema_dir)
             return [examine(record, schemas) for record in records]
         quarantine = S3Quarantine(self.bucket, self.prefix, client=self.s3)
-        settings = self.settings or Settings.from_env()
         return app.run(records, settings, stream=self.out, quarantine=quarantine, metrics=False)
 
     def move(self, key: str) -> None:

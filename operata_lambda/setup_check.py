@@ -221,12 +221,11 @@ _ready: set[str] = set()  # schema directories checked in this container
 
 def check(event: Any, schema_dir: str = "") -> None:
     """Raise SetupError with one line when this invocation cannot be run as set up."""
-    key = schema_dir
-    if key not in _ready:
+    if schema_dir not in _ready:
         problem = schema_problem(schema_dir)
         if problem:
             _fail(problem)
-        _ready.add(key)
+        _ready.add(schema_dir)
     problem = event_problem(event)
     if problem:
         _fail(problem)

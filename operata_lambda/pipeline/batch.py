@@ -146,18 +146,6 @@ def process(
             sink.flush()
 
 
-def process_batch(
-    records: Sequence[KinesisRecord],
-    sinks: Sequence[Sink],
-    schemas: SchemaSet,
-    *,
-    time_left_ms: Callable[[], int] | None = None,
-    margin_ms: int = 0,
-) -> list[Outcome]:
-    """process(), every outcome kept."""
-    return list(process(records, sinks, schemas, time_left_ms=time_left_ms, margin_ms=margin_ms))
-
-
 def _deliver(outcome: Outcome, sinks: Sequence[Sink]) -> Outcome:
     """Give the outcome to every sink. When the code fails on it (a rendering bug, not a sink's
     I/O), the record is rejected as processing_error, and that outcome is given instead."""

@@ -65,14 +65,14 @@ class Report:
         inv = self.invocation
         text = lines.batch_message(count)
         if self.json:
-            entry = {"level": "INFO", "message": text, "records": count}
-            self._write(
-                [
-                    safe.json_line(
-                        {**entry, "requestId": inv.request_id, "coldStart": inv.cold_start}
-                    )
-                ]
-            )
+            entry = {
+                "level": "INFO",
+                "message": text,
+                "records": count,
+                "requestId": inv.request_id,
+                "coldStart": inv.cold_start,
+            }
+            self._write([safe.json_line(entry)])
         else:
             cold = " cold_start=true" if inv.cold_start else ""
             request = f" request_id={inv.request_id}" if inv.request_id else ""
