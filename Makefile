@@ -35,7 +35,7 @@ lint: install
 	$(VENV)/bin/mypy handler.py operata operata_lambda
 
 unit: install
-	$(RUN) $(PY) -m pytest -m "not deploy"
+	$(RUN) $(PY) -m pytest tests/unit
 
 test: lint
 	$(RUN) $(PY) -m pytest

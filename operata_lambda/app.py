@@ -18,8 +18,8 @@ from operata_lambda.config import Settings
 from operata_lambda.pipeline.batch import process
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome
+from operata_lambda.rendering.drift_notices import DriftNotices
 from operata_lambda.sinks.base import Sink, SinkUnavailable
-from operata_lambda.sinks.drift_notices import DriftNotices
 from operata_lambda.sinks.metrics import EmfMetrics
 from operata_lambda.sinks.quarantine import LocalQuarantine, S3Quarantine
 from operata_lambda.sinks.report import Invocation, Report

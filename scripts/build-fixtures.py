@@ -7,8 +7,8 @@
 - tests/expected/*.txt, the text report block of each source file, as the processor renders it:
   a new fixture gets its file written; a changed rendering is shown as a diff, then written.
 
-Review the result with `git diff`, then run `make test`. tests/test_fixtures.py fails when the
-files differ from what this script writes.
+Review the result with `git diff`, then run `make test`. tests/integration/test_fixtures.py
+fails when the files differ from what this script writes.
 """
 
 from __future__ import annotations

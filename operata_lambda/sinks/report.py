@@ -2,7 +2,7 @@
 Insights, written to stdout (which CloudWatch Logs collects).
 
 It filters by LOG_LEVEL, tells schema drift once per field (DriftNotices), adds the decoded
-envelope at DEBUG, masks PII when REDACT_PII is on, and passes every line through sinks.safe,
+envelope at DEBUG, masks PII when REDACT_PII is on, and passes every line through rendering.safe,
 so nothing from an event can start, hide or overflow a line.
 """
 
@@ -16,11 +16,11 @@ from typing import Any, TextIO
 
 from operata_lambda.config import LEVELS, Settings
 from operata_lambda.pipeline.outcomes import Outcome, Status
-from operata_lambda.sinks import lines, safe
+from operata_lambda.rendering import lines, safe
+from operata_lambda.rendering.drift_notices import DriftNotices
+from operata_lambda.rendering.redact import labelled
+from operata_lambda.rendering.redact import redact as redact_pii
 from operata_lambda.sinks.base import SinkUnavailable
-from operata_lambda.sinks.drift_notices import DriftNotices
-from operata_lambda.sinks.redact import labelled
-from operata_lambda.sinks.redact import redact as redact_pii
 
 LEVEL_OF = {
     Status.PROCESSED: "INFO",
@@ -48,7 +48,7 @@ class Report:
         drift: DriftNotices | None = None,
         redact: Callable[[str], str] | None = None,
     ) -> None:
-        """`redact` defaults to sinks.redact when settings.redact_pii is on, else none."""
+        """`redact` defaults to rendering.redact when settings.redact_pii is on, else none."""
         self.stream = stream or sys.stdout
         self.json = settings.log_format == "json"
         self.threshold = LEVELS.get(settings.log_level, 20)

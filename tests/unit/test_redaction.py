@@ -20,8 +20,8 @@ from operata_lambda import app
 from operata_lambda.config import Settings
 from operata_lambda.pipeline.batch import examine
 from operata_lambda.pipeline.outcomes import Status
-from operata_lambda.sinks.drift_notices import DriftNotices
-from operata_lambda.sinks.redact import country_code_length, mask_phone, redact
+from operata_lambda.rendering.drift_notices import DriftNotices
+from operata_lambda.rendering.redact import country_code_length, mask_phone, redact
 from operata_lambda.sinks.report import Report
 from operata_lambda.validation.schemas import schema_set
 from tests.helpers import (

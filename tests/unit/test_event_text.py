@@ -17,7 +17,7 @@ import pytest
 from operata_lambda.config import Settings
 from operata_lambda.events.registry import EVENT_TYPES
 from operata_lambda.pipeline.outcomes import Status
-from operata_lambda.sinks import safe
+from operata_lambda.rendering import safe
 from tests.helpers import SOURCES, encode, paths_in, records_of, run_batch, value_at
 
 FORGED = "PROCESSED seq=1 shard=forged"

@@ -16,7 +16,7 @@ from operata.cli import main
 from operata.stream import s3_on_failure_writer
 from operata_lambda.validation import schemas
 from tests.helpers import ROOT, encode
-from tests.test_stream_e2e import Recorder, _call_summary, aws, consume, quarantined
+from tests.integration.test_stream_e2e import Recorder, _call_summary, aws, consume, quarantined
 
 pytestmark = pytest.mark.e2e
 

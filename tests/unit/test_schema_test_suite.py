@@ -28,7 +28,7 @@ from operata_lambda.validation.schemas import (
     reference_check,
 )
 
-SUITE = Path(__file__).resolve().parent / "json_schema_test_suite"
+SUITE = Path(__file__).resolve().parents[1] / "json_schema_test_suite"
 CASES = SUITE / "tests" / "draft2020-12"
 REMOTES = SUITE / "remotes"
 FILES = sorted(CASES.rglob("*.json"))

@@ -36,7 +36,7 @@ from operata_lambda.validation.schemas import (
 )
 from tests.helpers import paths_in, value_at
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_NAMES = ["envelope", *schemas.detail_types()]
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

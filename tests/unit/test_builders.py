@@ -23,7 +23,7 @@ from operata_lambda.events.registry import EVENT_TYPES
 from operata_lambda.validation import schemas
 from tests.helpers import paths_in, value_at
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NAMES = sorted(EVENT_TYPES)
 
 
