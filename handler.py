@@ -28,10 +28,11 @@ def handler(event: Any, context: Any) -> dict[str, list[dict[str, str]]]:
         raw_records = []
     time_left = getattr(context, "get_remaining_time_in_millis", None)
     with app.collector_paused():
+        request_id = str(getattr(context, "aws_request_id", "") or "")
         outcomes = app.stream(
             [KinesisRecord.from_lambda(r) for r in raw_records],
             settings,
-            request_id=str(getattr(context, "aws_request_id", "") or ""),
+            app.build_sinks(settings, request_id=request_id),
             time_left_ms=time_left if callable(time_left) else None,
         )
         failures = batch_item_failures(outcomes)  # keeps the failed ones only

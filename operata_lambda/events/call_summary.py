@@ -15,6 +15,7 @@ from operata_lambda.events.common import (
     EventType,
     Model,
     Stats,
+    TypeMetrics,
     config,
 )
 from operata_lambda.events.quality import (
@@ -337,10 +338,24 @@ def summarise(call: CallSummary) -> dict[str, Any]:
     }
 
 
+# --- metrics -----------------------------------------------------------------------------
+
+QUALITY_METRIC = {q.value: f"CallsQuality{q.name.capitalize()}" for q in Overall}
+
+
+def measure(summary: dict[str, Any]) -> dict[str, float]:
+    """A call's metrics: one in its overall quality's count, and its MOS when it has one."""
+    measured: dict[str, float] = {QUALITY_METRIC[summary["overallQuality"]]: 1}
+    if summary["mos"] is not None:
+        measured["MOS"] = summary["mos"]
+    return measured
+
+
 EVENT_TYPE = EventType(
     detail_type="CallSummary",
     title="Call Summary",
     model=CallSummary,
     render=render,
     summarise=summarise,
+    metrics=TypeMetrics(counts=tuple(QUALITY_METRIC.values()), values=("MOS",), measure=measure),
 )

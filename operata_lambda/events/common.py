@@ -171,6 +171,17 @@ class Envelope(Model):
 
 
 @dataclass(frozen=True)
+class TypeMetrics:
+    """A detail-type's own metrics, in the batch's EMF document (the metrics sink writes them)."""
+
+    counts: tuple[str, ...]  # Count metrics, written every batch: 0 when no record adds to one
+    values: tuple[str, ...]  # written as the list of every record's value (unit None), e.g. MOS
+    # a processed record's summary -> {count name: 1, value name: its value}; names it leaves
+    # out add nothing (a call without a MOS)
+    measure: Callable[[dict[str, Any]], dict[str, float]]
+
+
+@dataclass(frozen=True)
 class EventType:
     """Everything the pipeline and the sinks need for one Operata detail-type.
 
@@ -183,3 +194,4 @@ class EventType:
     model: type[Any]  # the dataclass the detail is built into
     render: Callable[[Any], list[str]]  # the model -> the text block's lines
     summarise: Callable[[Any], dict[str, Any]]  # the model -> the JSON line's fields
+    metrics: TypeMetrics | None = None  # the type's own metrics; None: the common counts only

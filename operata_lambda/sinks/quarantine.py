@@ -73,26 +73,27 @@ class LocalQuarantine:
     """Local runs (no bucket): one file per rejected record under QUARANTINE_DIR, laid out like
     the bucket's keys, so that a person can read it and `redrive`-style tools can find it."""
 
+    name = "quarantine"
+
     def __init__(self, directory: str) -> None:
         self.directory = Path(directory)
 
-    def take(self, outcome: Outcome) -> None:
+    def keep(self, outcome: Outcome) -> str:
         if outcome.status is not Status.REJECTED:
-            return
+            return ""
         path = self.directory / key_for("", outcome)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(entry(outcome), indent=2, default=str) + "\n")
         except OSError as exc:
-            raise SinkUnavailable("quarantine", exc) from exc
-        outcome.kept_at = str(path)
-
-    def flush(self) -> None:
-        """Each entry is written as its record is taken."""
+            raise SinkUnavailable(self.name, exc, [outcome.record]) from exc
+        return str(path)
 
 
 class S3Quarantine:
     """Deployed: one encrypted object per rejected record in the stack's bucket."""
+
+    name = "quarantine"
 
     def __init__(self, bucket: str, prefix: str = "quarantine/", client: Any = None) -> None:
         self.bucket = bucket
@@ -120,9 +121,9 @@ class S3Quarantine:
             )
         return self._client
 
-    def take(self, outcome: Outcome) -> None:
+    def keep(self, outcome: Outcome) -> str:
         if outcome.status is not Status.REJECTED:
-            return
+            return ""
         key = key_for(self.prefix, outcome)
         try:
             self.client.put_object(
@@ -132,8 +133,5 @@ class S3Quarantine:
                 ContentType="application/json",
             )
         except Exception as exc:  # botocore's errors, timeouts, credentials: all I/O here
-            raise SinkUnavailable("quarantine", exc) from exc
-        outcome.kept_at = f"s3://{self.bucket}/{key}"
-
-    def flush(self) -> None:
-        """Each entry is written as its record is taken."""
+            raise SinkUnavailable(self.name, exc, [outcome.record]) from exc
+        return f"s3://{self.bucket}/{key}"
