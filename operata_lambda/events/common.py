@@ -5,11 +5,11 @@ registry entry each type module declares).
 JSON names are camelCase and attributes snake_case. Every field is optional except the
 identifiers the schemas require, so an event lacking a metric still builds (and shows n/a).
 
-dataclasses-json (which imports marshmallow, importlib.metadata and packaging: about 50 ms)
-is imported when a model's to_dict, from_dict, to_json, from_json or schema is first called,
-not by `import handler`: the hot path builds models with events.builders, from the same
-configuration (the letter case and the field metadata below, as dataclasses_json.config
-writes them).
+dataclasses-json (which imports marshmallow, importlib.metadata and packaging: a large part
+of a cold start, docs/performance.md) is imported when a model's to_dict, from_dict, to_json,
+from_json or schema is first called, not by `import handler`: the hot path builds models with
+events.builders, from the same configuration (the letter case and the field metadata below,
+as dataclasses_json.config writes them).
 """
 
 from __future__ import annotations

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from operata_lambda.events.common import Envelope
 from operata_lambda.events.registry import EventType
-from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.validation.schemas import Violation
 
 if TYPE_CHECKING:  # drift is imported when a record has new fields, not at cold start
+    from operata_lambda.pipeline.kinesis import KinesisRecord  # which reads Reason from here
     from operata_lambda.validation.drift import NewField
 
 

@@ -14,19 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from operata_lambda import aws
 from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.sinks.base import SinkUnavailable
 
 ENTRY_VERSION = 1
-AWS_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
-
-
-def quiet_aws_loggers() -> None:
-    """The AWS libraries' loggers at WARNING, whatever LOG_LEVEL says."""
-    import logging
-
-    for name in AWS_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def entry(outcome: Outcome) -> dict[str, Any]:
@@ -102,23 +94,8 @@ class S3Quarantine:
 
     @property
     def client(self) -> Any:
-        if self._client is None:  # boto3 costs ~200 ms to import: only when a record needs it
-            import boto3
-            from botocore.config import Config
-
-            quiet_aws_loggers()
-
-            # Short timeouts: the batch loop checks the deadline between records only, so
-            # one put must end well within DEADLINE_MARGIN_MS (default 12 s): at worst two
-            # attempts of 2 s connect + 3 s read, plus the retry's backoff.
-            self._client = boto3.client(
-                "s3",
-                config=Config(
-                    retries={"max_attempts": 2, "mode": "standard"},
-                    connect_timeout=2,
-                    read_timeout=3,
-                ),
-            )
+        if self._client is None:  # made when a record needs it: boto3 is slow to import
+            self._client = aws.client("s3", aws.FUNCTION)
         return self._client
 
     def keep(self, outcome: Outcome) -> str:
