@@ -185,8 +185,9 @@ class TypeMetrics:
 class EventType:
     """Everything the pipeline and the sinks need for one Operata detail-type.
 
-    Each type module (call_summary.py, ...) declares one as EVENT_TYPE; registry.py collects
-    them. The schema is found by the same name in schemas/ (validation.schemas).
+    Each type module (insights_summary.py, the call_summary package, ...) declares one as
+    EVENT_TYPE; registry.py collects them. The schema is found by the same name in schemas/
+    (validation.schemas).
     """
 
     detail_type: str  # as Operata sends it in `detail-type`: "CallSummary"

@@ -8,7 +8,7 @@ Design (what a CloudWatch user expects: one metric name per quantity, sliced by 
   (EventType.metrics: the calls' quality counts and MOS, say), its counts zeros included.
 - One document per detail-type present in the batch, dimensions (Service, Stage, DetailType):
   Records, RecordsProcessed, RecordsRejected, SchemaDriftFields. A dimension rather than a
-  metric name per type (Events.CallSummary, ...) so that one metric can be graphed, searched
+  metric name per type (Events.<type>, ...) so that one metric can be graphed, searched
   and grouped by type (Metrics Insights: GROUP BY DetailType). EMF gives a dimension one value
   per document, hence one small document per type. DetailType is bounded: the registered
   types, and "Other" for any type Operata adds before it has a schema here.
