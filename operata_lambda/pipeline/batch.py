@@ -129,12 +129,14 @@ def process(
     """
     outputs = _in_writing_order(sinks.outputs)
     for sink in outputs:
-        with suppress(Exception):  # a report that cannot write: the records' lines will fail
+        with suppress(SinkUnavailable):  # a report that cannot write: the records' lines fail
             sink.begin(len(records))
     done = len(records)  # records before this index have their outcome; the rest failed
     for index, record in enumerate(records):
         if time_left_ms is not None and time_left_ms() < margin_ms:
-            yield from _fail(outputs, records[index:], Reason.DEADLINE, "too little time left")
+            yield from _fail(
+                outputs, records[index:], Reason.DEADLINE, "too little time left to continue"
+            )
             done = index
             break
         try:
