@@ -11,9 +11,10 @@ A batch goes like this:
       outcome the other sinks get from that answer (`Outcome.kept_at`): no sink reads what
       another wrote.
    b. `take(outcome)` on every other sink: the sink renders and counts (no I/O, no change to
-      itself) and returns its `Write` (`nothing` when it has nothing to write). Raising here is the code failing on the record (a
-      rendering bug): nothing has been written for it yet, so the loop rejects it as
-      `processing_error` and starts again at (a) with that outcome, once.
+      itself) and returns its `Write` (`nothing` when it has nothing to write). Raising here
+      is the code failing on the record (a rendering bug): nothing has been written for it
+      yet, so the loop rejects it as `processing_error` and starts again at (a) with that
+      outcome, once.
    c. the writes: first those of the sinks that may fail a record, then the others. So
       every sink writes a record once and counts only the outcome it ends with.
 3. `flush()` on every sink that may fail a record, then on the others: what a sink held is
