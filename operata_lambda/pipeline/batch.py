@@ -21,10 +21,13 @@ from operata_lambda.sinks.base import Sink, SinkUnavailable
 from operata_lambda.validation.schemas import SchemaSet
 
 
-def examine(record: KinesisRecord, schemas: SchemaSet) -> Outcome:
-    """Decode, check and type one record. Every failure becomes a rejected outcome."""
+def examine(
+    record: KinesisRecord, schemas: SchemaSet, out_of_time: Callable[[], bool] | None = None
+) -> Outcome:
+    """Decode, check and type one record. Every failure becomes a rejected outcome.
+    `out_of_time()` bounds the explanation of a rejection (validation/reference.py)."""
     try:
-        return _examine(record, schemas)
+        return _examine(record, schemas, out_of_time)
     except Exception as exc:  # a bug must cost one record, not the shard
         return _rejected(record, "processing_error", f"{type(exc).__name__}: {exc}")
 
@@ -33,14 +36,16 @@ def _rejected(record: KinesisRecord, reason: str, message: str, **extra: Any) ->
     return Outcome(record, Status.REJECTED, reason, message, **extra)
 
 
-def _examine(record: KinesisRecord, schemas: SchemaSet) -> Outcome:
+def _examine(
+    record: KinesisRecord, schemas: SchemaSet, out_of_time: Callable[[], bool] | None
+) -> Outcome:
     try:
         event = decode(record.data)
     except DecodeError as exc:
         return _rejected(record, exc.reason, exc.message)
 
     envelope_schema = schemas.envelope()
-    violation, _ = envelope_schema.check(event)
+    violation, _ = envelope_schema.check(event, out_of_time=out_of_time)
     if violation is not None:
         return _rejected(
             record,
@@ -75,7 +80,7 @@ def _examine(record: KinesisRecord, schemas: SchemaSet) -> Outcome:
             source=source,
             detail=envelope.detail,
         )
-    violation, has_new_fields = schema.check(envelope.detail)
+    violation, has_new_fields = schema.check(envelope.detail, out_of_time=out_of_time)
     if violation is not None:
         return _rejected(
             record,
@@ -123,12 +128,16 @@ def process(
     the lowest failed sequence number, so after the first failure nothing more is done: the
     rest is reported as failed too, and retried.
     """
+
+    def out_of_time() -> bool:
+        return time_left_ms is not None and time_left_ms() < margin_ms
+
     for index, record in enumerate(records):
-        if time_left_ms is not None and time_left_ms() < margin_ms:
+        if out_of_time():
             yield from _fail(sinks, records[index:], "deadline", "too little time left to continue")
             break
         try:
-            outcome = _deliver(examine(record, schemas), sinks)
+            outcome = _deliver(examine(record, schemas, out_of_time), sinks)
         except Exception as exc:  # a sink could not take it, or could not even keep the bug
             reason = (
                 f"{exc.sink}_unavailable"

@@ -24,20 +24,19 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from operata_lambda.validation import schemas
-from operata_lambda.validation.schemas import (
+from operata_lambda.validation.generated import (
     INVALID,
     VALID,
     VALID_WITH_NEW_FIELDS,
-    EventSchema,
-    compile_check,
     fast_check,
     generate,
 )
+from operata_lambda.validation.reference import closed_variant
+from operata_lambda.validation.schemas import EventSchema, compile_check, schema_set
 from tests.helpers import paths_in, value_at
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA_NAMES = ["envelope", *schemas.detail_types()]
+SCHEMA_NAMES = ["envelope", *schema_set().detail_types()]
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -59,7 +58,7 @@ def _fixtures(name: str) -> list[Any]:
 
 
 def _document(name: str) -> dict[str, Any]:
-    schema = schemas.envelope() if name == "envelope" else schemas.for_detail_type(name)
+    schema = schema_set().envelope() if name == "envelope" else schema_set().for_detail_type(name)
     assert schema is not None
     return schema.document
 
@@ -74,7 +73,7 @@ def _validators(document: dict[str, Any]) -> tuple[Any, Any, Any]:
         _compiled[key] = (
             compile_check(document),
             Draft202012Validator(document),
-            Draft202012Validator(schemas._closed(document)),
+            Draft202012Validator(closed_variant(document)),
         )
     return _compiled[key]
 
@@ -319,7 +318,7 @@ def test_other_keywords_fall_back_to_jsonschema(schema: Any, good: Any, bad: Any
 
 
 def test_the_event_schema_explains_with_jsonschema() -> None:
-    schema = schemas.for_detail_type("CallSummary")
+    schema = schema_set().for_detail_type("CallSummary")
     assert schema is not None
     detail = copy.deepcopy(_fixtures("CallSummary")[0])
     assert schema.check(detail) == (None, False)
@@ -376,7 +375,7 @@ LOOSER_WHEN_CLOSED = [
 def test_the_fallback_never_lets_the_closed_variant_decide_validity(
     schema: dict[str, Any], instance: Any
 ) -> None:
-    assert Draft202012Validator(schemas._closed(schema)).is_valid(instance)
+    assert Draft202012Validator(closed_variant(schema)).is_valid(instance)
     assert not Draft202012Validator(schema).is_valid(instance)
     assert fast_check(schema) is None
     assert assert_agrees(schema, instance) == INVALID
