@@ -122,4 +122,3 @@ def test_malformed_lambda_records_still_give_a_record(raw: object) -> None:
     record = KinesisRecord.from_lambda(raw)
     assert record.data == ""
     assert record.sequence_number == ""
-

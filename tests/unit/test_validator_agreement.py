@@ -31,7 +31,7 @@ from operata_lambda.validation.generated import (
     fast_check,
     generate,
 )
-from operata_lambda.validation.reference import closed_variant
+from operata_lambda.validation.reference import MAX_ITEM_ERRORS, closed_variant
 from operata_lambda.validation.schemas import EventSchema, compile_check, schema_set
 from tests.helpers import paths_in, value_at
 
@@ -429,3 +429,80 @@ def test_a_schema_too_deep_to_generate_falls_back_to_jsonschema() -> None:
     assert check({"a": {}}) == VALID
     assert check({"b": 1}) == VALID_WITH_NEW_FIELDS
     assert check({"a": 1}) == INVALID
+
+
+# --- bounded explanations -------------------------------------------------------------------
+
+
+class CountedList(list[Any]):
+    """A list that counts how many of its items are read one by one."""
+
+    reads = 0
+
+    def __getitem__(self, index: Any) -> Any:
+        CountedList.reads += 1
+        return super().__getitem__(index)
+
+
+def _call_summary_with_devices(devices: list[Any]) -> dict[str, Any]:
+    detail = copy.deepcopy(_fixtures("CallSummary")[0])
+    detail.setdefault("webRTCSession", {})["usedDevices"] = devices
+    return detail
+
+
+def test_an_array_of_wrong_items_is_explained_from_its_first_wrong_items_only() -> None:
+    schema = EventSchema("CallSummary", _document("CallSummary"), "detail")
+    for size in (MAX_ITEM_ERRORS * 10, MAX_ITEM_ERRORS * 1000):
+        CountedList.reads = 0
+        violation, _ = schema.check(_call_summary_with_devices(CountedList([1] * size)))
+        assert violation is not None and violation.rule == "type"
+        assert violation.path.startswith("detail.webRTCSession.usedDevices[")
+        assert CountedList.reads == MAX_ITEM_ERRORS  # whatever the array's length
+
+
+def test_an_explanation_chooses_among_at_most_max_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    import operata_lambda.validation.reference as reference
+
+    chosen: list[int] = []
+
+    def counting_best_match(errors: Any) -> Any:
+        seen = list(errors)
+        chosen.append(len(seen))
+        return best_match(seen)
+
+    monkeypatch.setattr("jsonschema.exceptions.best_match", counting_best_match)
+    properties = {f"p{i}": {"type": "array", "items": {"type": "string"}} for i in range(30)}
+    document = {"type": "object", "properties": properties}
+    instance = {name: [1] * 50 for name in properties}  # 30 x 50 wrong items
+    violation = EventSchema("t", document, "detail").explain(instance)
+    assert violation.rule == "type"
+    assert chosen == [reference.MAX_ERRORS]
+
+
+def test_an_explanation_stops_when_time_runs_out() -> None:
+    schema = EventSchema("CallSummary", _document("CallSummary"), "detail")
+    detail = _call_summary_with_devices([1] * 100)
+    asked: list[bool] = []
+
+    def out_of_time() -> bool:
+        asked.append(True)
+        return len(asked) > 1  # time runs out after the first error
+
+    violation, _ = schema.check(detail, out_of_time=out_of_time)
+    assert violation is not None and violation.path == "detail.webRTCSession.usedDevices[0]"
+    assert len(asked) == 2
+    violation, _ = schema.check(detail, out_of_time=lambda: True)
+    assert violation is not None and violation.rule == "unexplained"
+    assert "too little time left" in violation.message
+
+
+def test_a_value_nested_too_deep_for_jsonschema_is_still_rejected_as_invalid() -> None:
+    nested: Any = "x"
+    for _ in range(5000):
+        nested = [nested]
+    detail = copy.deepcopy(_fixtures("CallSummary")[0])
+    detail["contact"] = nested
+    schema = EventSchema("CallSummary", _document("CallSummary"), "detail")
+    violation, _ = schema.check(detail)
+    assert violation is not None
+    assert violation.rule in {"type", "unexplained"}
