@@ -21,7 +21,7 @@ RUNTIME = (3, 12)  # provider.runtime in serverless.yml (tests/test_setup_check.
 
 # Every third-party module the function may import, at start or lazily at first use:
 # requirements.txt (bundled) and what the Lambda runtime provides (boto3, for the quarantine).
-DEPENDENCIES = ("jsonschema", "dataclasses_json", "orjson", "boto3", "botocore")
+DEPENDENCIES = ("jsonschema", "referencing", "dataclasses_json", "orjson", "boto3", "botocore")
 
 FIX = "activate the virtualenv (. .venv/bin/activate) or run make demo"
 KINESIS_EVENT_FIX = (
