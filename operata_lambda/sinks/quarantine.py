@@ -10,7 +10,6 @@ safe characters only (safe_name), so no key or file name can leave the prefix or
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from datetime import UTC, datetime
@@ -88,6 +87,8 @@ def safe_name(text: str) -> str:
     """
     if _PLAIN.fullmatch(text):
         return text
+    import hashlib  # a few ms of a cold start, for names no real record has
+
     return "~" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
