@@ -183,3 +183,16 @@ def _forget_schemas() -> Any:
     clear_cache()
     yield
     clear_cache()
+
+
+def test_redrive_refuses_broken_schemas_before_reading_the_bucket(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = broken_directory(tmp_path, "$ref to nothing")
+    monkeypatch.setenv(SCHEMA_DIR_ENV, str(directory))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # never reached
+    status = cli.main(["redrive", "--bucket", "any", "--dry-run"])
+    output = capsys.readouterr()
+    assert status == 2
+    (line,) = output.err.splitlines()
+    assert line.startswith("error: ") and "CallSummary.json" in line and "/$ref: " in line
