@@ -20,6 +20,9 @@ from operata_lambda.validation.paths import dotted
 
 ENVELOPE = "envelope"
 PACKAGED_DIR = Path(__file__).resolve().parents[2] / "schemas"  # beside handler.py in the zip
+# jsonschema's messages quote the failing value whole; a value of a megabyte is cut here so that
+# every later step (the line, its redaction, the quarantine entry's error) stays small.
+MAX_MESSAGE = 1000
 
 __all__ = [
     "INVALID",
@@ -114,13 +117,19 @@ class EventSchema:
             path=dotted(self.prefix, error.absolute_path) or "$",
             rule=str(error.validator),
             value=None if isinstance(error.instance, dict | list) else error.instance,
-            message=error.message,
+            message=_cut(error.message),
         )
 
     def _unexplained(self, why: str) -> Violation:
         return Violation(
             self.prefix or "$", "unexplained", None, f"does not match {self.name}: {why}"
         )
+
+
+def _cut(message: str) -> str:
+    if len(message) <= MAX_MESSAGE:
+        return message
+    return f"{message[:MAX_MESSAGE]}…[{len(message) - MAX_MESSAGE} more characters left out]"
 
 
 class SchemaFileError(ValueError):

@@ -32,7 +32,7 @@ from operata_lambda.validation.generated import (
     generate,
 )
 from operata_lambda.validation.reference import MAX_ITEM_ERRORS, closed_variant
-from operata_lambda.validation.schemas import EventSchema, compile_check, schema_set
+from operata_lambda.validation.schemas import MAX_MESSAGE, EventSchema, compile_check, schema_set
 from tests.helpers import paths_in, value_at
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -506,3 +506,15 @@ def test_a_value_nested_too_deep_for_jsonschema_is_still_rejected_as_invalid() -
     violation, _ = schema.check(detail)
     assert violation is not None
     assert violation.rule in {"type", "unexplained"}
+
+
+def test_a_message_quoting_a_huge_value_is_cut() -> None:
+    schema = EventSchema("CallSummary", _document("CallSummary"), "detail")
+    detail = copy.deepcopy(_fixtures("CallSummary")[0])
+    detail["contact"] = ["x" * 100] * (MAX_MESSAGE * 10)
+    violation, _ = schema.check(detail)
+    assert violation is not None and violation.rule == "type"
+    assert violation.message.startswith("['xxx")
+    left_out = len(repr(detail["contact"])) + len(" is not of type 'object'") - MAX_MESSAGE
+    assert violation.message.endswith(f"…[{left_out} more characters left out]")
+    assert len(violation.message) < MAX_MESSAGE + 50
