@@ -6,7 +6,10 @@ wrong and how to fix it, and no record is rejected or quarantined. The Python ve
 dependencies are checked when this module is imported (handler.py imports it first, so that
 they are named before other imports fail on them), with import-spec lookups, not imports, so
 the cold start does not grow; the schema files and the event by check(event), at every
-invocation, from what the container remembers after the first one.
+invocation, from what the container remembers after the first one. The schema files' check at
+cold start is the cheap one (validation/shapes.py); `python -m operata_lambda.setup_check` runs
+the full one (validation/schema_check.py), as the Serverless plugin does before packaging,
+deploying or invoking locally.
 
 This module runs on any Python 3: no syntax or library newer than 3.7 here.
 """
