@@ -27,12 +27,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from operata.aws import ToolError
 from operata.stream import aws_client, delivered
 from operata_lambda import app
 from operata_lambda.config import Settings, key_prefix
 from operata_lambda.pipeline.batch import examine
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome, Status
+from operata_lambda.setup_check import full_schema_problem
 from operata_lambda.sinks.quarantine import S3Quarantine, key_for
 from operata_lambda.validation import schemas
 from operata_lambda.validation.schemas import schema_set
@@ -220,6 +222,9 @@ def read_range(kinesis: Any, info: dict[str, Any]) -> list[KinesisRecord]:
 def redrive_command(args: argparse.Namespace) -> int:
     schemas.clear_cache()  # the schemas as they are on disk now
     settings = Settings.from_env()
+    broken = full_schema_problem(settings.schema_dir)
+    if broken:  # no record is run through a schema that cannot be used
+        raise ToolError(broken)
     s3 = aws_client("s3", args.endpoint_url, args.region)
     job = Redrive(
         s3=s3,

@@ -26,9 +26,9 @@ class Patience:
     attempts: int
 
 
-# The function: at worst two attempts of 2 s connect + 3 s read, plus the retry's backoff,
+# The function: at worst two attempts of 1 s connect + 3 s read, plus the retry's backoff,
 # which fits in the default DEADLINE_MARGIN_MS.
-FUNCTION = Patience(connect_s=2, read_s=3, attempts=2)
+FUNCTION = Patience(connect_s=1, read_s=3, attempts=2)
 # The tools: a slower link is tolerable, reads of whole objects and shards take longer.
 TOOLS = Patience(connect_s=5, read_s=60, attempts=2)
 

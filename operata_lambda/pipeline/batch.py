@@ -22,10 +22,13 @@ from operata_lambda.sinks.base import Quarantine, Sink, Sinks, SinkUnavailable, 
 from operata_lambda.validation.schemas import SchemaSet
 
 
-def examine(record: KinesisRecord, schemas: SchemaSet) -> Outcome:
-    """Decode, check and type one record. Every failure becomes a rejected outcome."""
+def examine(
+    record: KinesisRecord, schemas: SchemaSet, out_of_time: Callable[[], bool] | None = None
+) -> Outcome:
+    """Decode, check and type one record. Every failure becomes a rejected outcome.
+    `out_of_time()` bounds the explanation of a rejection (validation/reference.py)."""
     try:
-        return _examine(record, schemas)
+        return _examine(record, schemas, out_of_time)
     except Exception as exc:  # a bug must cost one record, not the shard
         return _rejected(record, Reason.PROCESSING_ERROR, f"{type(exc).__name__}: {exc}")
 
@@ -34,14 +37,16 @@ def _rejected(record: KinesisRecord, reason: str, message: str, **extra: Any) ->
     return Outcome(record, Status.REJECTED, reason, message, **extra)
 
 
-def _examine(record: KinesisRecord, schemas: SchemaSet) -> Outcome:
+def _examine(
+    record: KinesisRecord, schemas: SchemaSet, out_of_time: Callable[[], bool] | None
+) -> Outcome:
     try:
         event = decode(record.data)
     except DecodeError as exc:
         return _rejected(record, exc.reason, exc.message)
 
     envelope_schema = schemas.envelope()
-    violation, _ = envelope_schema.check(event)
+    violation, _ = envelope_schema.check(event, out_of_time=out_of_time)
     if violation is not None:
         return _rejected(
             record,
@@ -76,7 +81,7 @@ def _examine(record: KinesisRecord, schemas: SchemaSet) -> Outcome:
             source=source,
             detail=envelope.detail,
         )
-    violation, has_new_fields = schema.check(envelope.detail)
+    violation, has_new_fields = schema.check(envelope.detail, out_of_time=out_of_time)
     if violation is not None:
         return _rejected(
             record,
@@ -132,15 +137,19 @@ def process(
         with suppress(SinkUnavailable):  # a report that cannot write: the records' lines fail
             sink.begin(len(records))
     done = len(records)  # records before this index have their outcome; the rest failed
+
+    def out_of_time() -> bool:
+        return time_left_ms is not None and time_left_ms() < margin_ms
+
     for index, record in enumerate(records):
-        if time_left_ms is not None and time_left_ms() < margin_ms:
+        if out_of_time():
             yield from _fail(
                 outputs, records[index:], Reason.DEADLINE, "too little time left to continue"
             )
             done = index
             break
         try:
-            outcome = _deliver(examine(record, schemas), sinks.quarantine, outputs)
+            outcome = _deliver(examine(record, schemas, out_of_time), sinks.quarantine, outputs)
         except Exception as exc:  # a sink could not keep it, or could not even keep the bug
             reason = (
                 Reason.unavailable(exc.sink)

@@ -4,12 +4,14 @@ is set (`sls invoke local`).
 Each entry holds the record's data exactly as Kinesis delivered it (base64), where it came from
 (stream, shard, sequence number, partition key, arrival time) and why it was rejected. Keys are
 deterministic (reason / arrival date / shard / sequence number), so a retried rejection
-overwrites its entry instead of adding a second one.
+overwrites its entry instead of adding a second one, and one-to-one: each part is written with
+safe characters only (safe_name), so no key or file name can leave the prefix or the folder.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,14 +23,20 @@ from operata_lambda.sinks.base import SinkUnavailable
 ENTRY_VERSION = 1
 
 
+def _arrival(seconds: float | None) -> datetime | None:
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, ValueError, OSError):  # out of the calendar's range
+        return None
+
+
 def entry(outcome: Outcome) -> dict[str, Any]:
     """The quarantine document for a rejected record."""
     record = outcome.record
-    arrival = (
-        datetime.fromtimestamp(record.arrival_time, UTC).isoformat()
-        if record.arrival_time is not None
-        else None
-    )
+    arrived = _arrival(record.arrival_time)
+    arrival = arrived.isoformat() if arrived is not None else None
     return {
         "entryVersion": ENTRY_VERSION,
         "reason": outcome.reason,
@@ -41,7 +49,7 @@ def entry(outcome: Outcome) -> dict[str, Any]:
         "shardId": record.shard_id,
         "sequenceNumber": record.sequence_number,
         "partitionKey": record.partition_key,
-        "approximateArrivalTimestamp": record.arrival_time,
+        "approximateArrivalTimestamp": record.arrival_time if arrived is not None else None,
         "arrivalTime": arrival,
         "quarantinedAt": datetime.now(UTC).isoformat(),
         "dataEncoding": "base64",  # `data` is the record's data exactly as Lambda delivered it
@@ -49,16 +57,34 @@ def entry(outcome: Outcome) -> dict[str, Any]:
     }
 
 
+# A name kept as it is: what Kinesis and the reason codes use (digits, shardId-000000000000).
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+
+
+def safe_name(text: str) -> str:
+    """`text` as one key part or file name: itself when plain, else `~` and a digest of it.
+
+    Plain names start with a letter or digit and digests with `~`, so the two never meet, and
+    a digest names one text only: no separator, no `..`, nothing that can leave the folder.
+    """
+    if _PLAIN.fullmatch(text):
+        return text
+    import hashlib  # a few ms of a cold start, for names no real record has
+
+    return "~" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+
+
 def key_for(prefix: str, outcome: Outcome) -> str:
+    """reason/YYYY/MM/DD/shard/sequence.json after the prefix, each part a safe_name."""
     record = outcome.record
-    day = (
-        datetime.fromtimestamp(record.arrival_time, UTC).strftime("%Y/%m/%d")
-        if record.arrival_time is not None
-        else "unknown-date"
-    )
-    shard = record.shard_id or "unknown-shard"
-    sequence = record.sequence_number or "unknown-sequence"
-    return f"{prefix}{outcome.reason}/{day}/{shard}/{sequence}.json"
+    arrived = _arrival(record.arrival_time)
+    day = arrived.strftime("%Y/%m/%d") if arrived is not None else "unknown-date"
+    shard = safe_name(record.shard_id) if record.shard_id else "unknown-shard"
+    if record.sequence_number:
+        sequence = safe_name(record.sequence_number)
+    else:  # no sequence number: named by what it holds, so two such records do not meet
+        sequence = safe_name(f"no sequence number\n{record.partition_key}\n{record.data}")
+    return f"{prefix}{safe_name(outcome.reason)}/{day}/{shard}/{sequence}.json"
 
 
 class LocalQuarantine:

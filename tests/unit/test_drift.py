@@ -22,7 +22,6 @@ from operata_lambda import app
 from operata_lambda.config import Settings
 from operata_lambda.events.registry import EVENT_TYPES
 from operata_lambda.pipeline.outcomes import Outcome, Status
-from operata_lambda.validation import schemas
 from operata_lambda.validation.drift import (
     ITEMS,
     MissingField,
@@ -33,7 +32,8 @@ from operata_lambda.validation.drift import (
     missing_required,
     unique_new_fields,
 )
-from operata_lambda.validation.schemas import dotted
+from operata_lambda.validation.paths import dotted
+from operata_lambda.validation.schemas import schema_set
 from tests.helpers import (
     call_summary_with_three_new_fields,
     encode,
@@ -149,7 +149,7 @@ def test_missing_required_at_every_level() -> None:
 
 def test_the_published_samples_have_no_drift() -> None:
     for name in TYPES:
-        schema = schemas.for_detail_type(name)
+        schema = schema_set().for_detail_type(name)
         assert schema is not None
         assert compare(schema.document, source_event(name)["detail"]) == ([], []), name
 
@@ -335,7 +335,7 @@ def vary(
 def varied_events(draw: st.DrawFn) -> tuple[dict[str, Any], list[str], list[str]]:
     name = draw(st.sampled_from(TYPES))
     event = copy.deepcopy(ORIGINALS[name])
-    schema = schemas.for_detail_type(name)
+    schema = schema_set().for_detail_type(name)
     assert schema is not None
     added: list[str] = []
     dropped: list[str] = []
