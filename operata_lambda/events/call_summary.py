@@ -15,6 +15,7 @@ from operata_lambda.events.common import (
     EventType,
     Model,
     Stats,
+    Treatment,
     config,
 )
 from operata_lambda.events.quality import (
@@ -343,4 +344,24 @@ EVENT_TYPE = EventType(
     model=CallSummary,
     render=render,
     summarise=summarise,
+    personal={
+        "contact.callerId": Treatment.PHONE,  # the customer's number
+        "serviceAgent.username": Treatment.SHOWN,
+        "serviceAgent.friendlyName": Treatment.SHOWN,
+        "serviceAgent.network.internetGatewayIp": Treatment.ADDRESS,
+        "serviceAgent.network.mediaIpAddress": Treatment.ADDRESS,
+        "serviceAgent.network.isp": Treatment.SHOWN,
+        "serviceAgent.network.geolocation.city": Treatment.HIDDEN,
+        "serviceAgent.network.geolocation.region": Treatment.SHOWN,
+        "serviceAgent.network.geolocation.country": Treatment.SHOWN,
+        "serviceAgent.softphone.softphoneUrl": Treatment.URL,
+        "serviceAgent.softphone.softphoneContextUrl": Treatment.URL,
+        "webRTCSession.mediaEndpoint.privateIp": Treatment.ADDRESS,
+        "webRTCSession.mediaEndpoint.fqdn": Treatment.FREE_TEXT,
+        "webRTCSession.serviceEndpoint.fqdn": Treatment.FREE_TEXT,
+        "webRTCSession.signallingEndpoint.fqdn": Treatment.FREE_TEXT,
+        "webRTCSession.usedDevices[].deviceId": Treatment.HIDDEN,
+        "webRTCSession.usedDevices[].groupId": Treatment.HIDDEN,
+        "webRTCSession.usedDevices[].label": Treatment.FREE_TEXT,
+    },
 )

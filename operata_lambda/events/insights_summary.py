@@ -105,4 +105,5 @@ EVENT_TYPE = EventType(
     model=InsightsSummary,
     render=render,
     summarise=summarise,
+    personal={},  # no personal field: contact ids and insight tags
 )

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from operata_lambda.events.common import Envelope, Stats, parse_time
+from operata_lambda.rendering.safe import bounded, clip
 
 RULE = "=" * 42
 THIN = "-" * 42
@@ -30,12 +31,13 @@ def number(value: Any) -> Number | None:
 
 
 def as_text(value: Any) -> str:
-    """Any value as text: n/a when missing or empty, text as it is, other values as JSON."""
+    """Any value as text: n/a when missing or empty, text as it is, other values as JSON; cut
+    at MAX_VALUE characters (rendering.safe), whatever its size or depth."""
     if value is None or value == "":
         return NA
     if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        return clip(value)
+    return clip(json.dumps(bounded(value), ensure_ascii=False, sort_keys=True, default=str))
 
 
 def formatted(value: Any, form: Callable[[Number], str]) -> str:
@@ -129,9 +131,9 @@ def header(envelope: Envelope, title: str) -> list[str]:
         RULE,
         "Operata Event Received",
         RULE,
-        f"Event ID: {envelope.id}",
-        f"Event Type: {title}",
-        f"Source: {envelope.source}",
+        f"Event ID: {clip(envelope.id)}",
+        f"Event Type: {clip(title)}",
+        f"Source: {clip(envelope.source)}",
         f"Account: {text(envelope.account)}",
         f"Region: {text(envelope.region)}",
         f"Time: {utc(envelope.time)}",
@@ -147,6 +149,12 @@ def report_block(envelope: Envelope, title: str, body: list[str]) -> str:
 
 
 def render_unknown(detail: Any) -> list[str]:
-    """The detail as it came, for a type Operata added before this project has a model."""
-    pretty = json.dumps(detail, indent=2, ensure_ascii=False, sort_keys=True, default=str)
-    return ["Unknown event type - raw data:", *pretty.splitlines()]
+    """The detail as it came, for a type Operata added before this project has a model: its
+    depth and size bounded (rendering.safe.bounded), every line but the braces indented.
+
+    Split on the encoder's own line breaks only: str.splitlines would also break at U+2028,
+    NEL, VT or FF inside a value or a key, and let event text begin a line.
+    """
+    shown = bounded(detail)
+    pretty = json.dumps(shown, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+    return ["Unknown event type - raw data:", *pretty.split("\n")]
