@@ -113,7 +113,7 @@ def bounded(value: Any, shown: Callable[[str], str] = clip) -> Any:
             budget -= room
             if isinstance(item, dict):
                 obj: dict[str, Any] = {}
-                children = []
+                children: list[tuple[Any, Any, Any, int]] = []
                 for key, child in islice(item.items(), room):
                     name = shown(str(key))
                     obj[name] = None
