@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from operata_lambda.events.common import Envelope, Stats, parse_time
-from operata_lambda.rendering.safe import bounded, clip
+from operata_lambda.rendering.safe import MAX_ITEMS, bounded, clip
 
 RULE = "=" * 42
 THIN = "-" * 42
@@ -86,7 +86,15 @@ def text(value: Any) -> str:
 
 def upper(value: Any) -> str:
     """A text field in capitals (INBOUND); n/a when missing."""
-    return value.upper() if isinstance(value, str) and value else as_text(value)
+    return clip(value.upper()) if isinstance(value, str) and value else as_text(value)
+
+
+def numbered(items: list[str], indent: str) -> list[str]:
+    """1. first, 2. second, ...: at most MAX_ITEMS lines, then how many more there are."""
+    shown = [f"{indent}{n}. {item}" for n, item in enumerate(items[:MAX_ITEMS], 1)]
+    if len(items) > MAX_ITEMS:
+        shown.append(f"{indent}… and {len(items) - MAX_ITEMS} more")
+    return shown
 
 
 def rating(rate: Callable[[float], str], value: Any) -> str | None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from typing import Any
 
 from operata_lambda.events.builders import build
 from operata_lambda.events.registry import EVENT_TYPES
 from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.rendering.redact import (
+    MASK,
     leaves,
     mask_personal,
     mask_under,
@@ -44,13 +46,40 @@ def masked(outcome: Outcome, *, text_block: bool) -> Outcome:
     violation = outcome.violation
     inside = personal_under(personal, violation.path) if violation is not None else {}
     if violation is not None and inside:
-        value = mask_under(violation.value, inside)
-        pairs = shown_pairs(violation.value, value)
+        seen = violation.value
+        if seen is None and outcome.envelope is not None:  # the check names only the path
+            seen = value_at({"detail": outcome.envelope.detail}, violation.path)
+        value = mask_under(seen, inside)
+        pairs = shown_pairs(seen, value)
         changes["violation"] = dataclasses.replace(
-            violation, value=value, message=replace_all(violation.message, pairs)
+            violation,
+            value=value if violation.value is not None else None,
+            message=digits_masked(replace_all(violation.message, pairs)),
         )
-        changes["message"] = replace_all(outcome.message, pairs)
+        changes["message"] = digits_masked(replace_all(outcome.message, pairs))
     return dataclasses.replace(outcome, **changes) if changes else outcome
+
+
+_PATH_PART = re.compile(r"\[(\d+)\]|\.?([^.\[]+)")
+_DIGIT_RUN = re.compile(r"\d{4,}")
+
+
+def value_at(document: Any, path: str) -> Any:
+    """The value at a dotted path (detail.contact.callerId, detail.tags[2].x), or None."""
+    value = document
+    for index, key in _PATH_PART.findall(path):
+        if index and isinstance(value, list) and int(index) < len(value):
+            value = value[int(index)]
+        elif key and isinstance(value, dict):
+            value = value.get(key)
+        else:
+            return None
+    return value
+
+
+def digits_masked(text: str) -> str:
+    """A message about a personal value: any run of digits left in it keeps its last three."""
+    return _DIGIT_RUN.sub(lambda m: f"{MASK}{m.group()[-3:]}", text)
 
 
 def redact_strings(value: Any) -> Any:
