@@ -26,14 +26,15 @@ from operata_lambda.rendering.redact import (
 )
 
 
-def masked(outcome: Outcome, *, text_block: bool) -> Outcome:
-    """`outcome` with its personal data masked (`text_block`: also its model rebuilt from the
-    masked detail, for the text block)."""
+def masked(outcome: Outcome, *, text_block: bool, envelope_shown: bool) -> Outcome:
+    """`outcome` with its personal data masked: in its violation always, in its envelope when
+    the envelope is shown (DEBUG) or the text block is rendered from it (`text_block`: the
+    model is rebuilt from the masked detail)."""
     event_type = EVENT_TYPES.get(outcome.detail_type)
     personal = event_type.personal if event_type else {}
     changes: dict[str, Any] = {}
     envelope = outcome.envelope
-    if envelope is not None and personal:
+    if envelope is not None and personal and (text_block or envelope_shown):
         envelope = dataclasses.replace(envelope, detail=mask_personal(envelope.detail, personal))
         changes["envelope"] = envelope
     if (

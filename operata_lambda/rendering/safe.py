@@ -46,13 +46,29 @@ TRACE_KEYS = (
 )
 
 # Categories Cc, Cf, Zl, Zp and Cs of Unicode 15 (Python 3.12's unicodedata); a test checks
-# this class against unicodedata, character by character.
-UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e"
+# UNSAFE against unicodedata, character by character. A class with characters beyond U+FFFF
+# makes re several times slower on every line, so lines are searched with the BMP part, and with
+# the rest only when they hold a character beyond U+FFFF.
+_BMP = (
+    "\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e"
     "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
-    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-    "\U000e0001\U000e0020-\U000e007f]"
 )
+_ASTRAL = (
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f"
+)
+UNSAFE = re.compile(f"[{_BMP}{_ASTRAL}]")
+_UNSAFE_BMP = re.compile(f"[{_BMP}]")
+_UNSAFE_ASTRAL = re.compile(f"[{_ASTRAL}]")
+
+
+def has_unsafe(text: str) -> bool:
+    """Whether the text holds a character the rule escapes."""
+    if _UNSAFE_BMP.search(text):
+        return True
+    return not text.isascii() and max(text) > "\uffff" and bool(_UNSAFE_ASTRAL.search(text))
+
+
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -76,7 +92,7 @@ def _json_escape_one(match: re.Match[str]) -> str:
 
 def escape(text: str) -> str:
     """Control, separator and format characters shown as escapes."""
-    return UNSAFE.sub(_escape_one, text) if UNSAFE.search(text) else text
+    return UNSAFE.sub(_escape_one, text) if has_unsafe(text) else text
 
 
 def clip(text: str, limit: int = MAX_VALUE) -> str:
@@ -135,7 +151,7 @@ def bounded(value: Any, shown: Callable[[str], str] = clip) -> Any:
 
 def json_escaped(line: str) -> str:
     """A JSON line with the characters of the rule that the encoder leaves raw escaped."""
-    return UNSAFE.sub(_json_escape_one, line) if UNSAFE.search(line) else line
+    return UNSAFE.sub(_json_escape_one, line) if has_unsafe(line) else line
 
 
 def json_line(entry: dict[str, Any], redact: Callable[[str], str] | None = None) -> str:

@@ -99,7 +99,9 @@ class Report:
         the new fields they name."""
         original = outcome
         if self.redact is not None:
-            outcome = masked(outcome, text_block=not self.json)
+            outcome = masked(
+                outcome, text_block=not self.json, envelope_shown=self._enabled("DEBUG")
+            )
         rendered: list[str] = []
         if outcome.envelope is not None and self._enabled("DEBUG"):
             rendered.append(self._debug_envelope(outcome))
