@@ -178,9 +178,10 @@ def json_line(entry: dict[str, Any], redact: Callable[[str], str] | None = None)
     return line
 
 
-def last_resort(label: str, where: str, reason: str, excerpt: str) -> str:
-    """A text line that cannot fail, for when a record's own line could not be made."""
-    return text_line(
-        f"{label} {clip(where, 300)} reason={clip(reason, 100)}: Error processing event: "
-        f"its log line could not be written; excerpt: {clip(excerpt, 200)}"
+def last_resort_message(excerpt: str) -> str:
+    """What a record's line says when its own line could not be made (a bug): a short excerpt
+    of why, escaped."""
+    return (
+        "Error processing event: its log line could not be written; "
+        f"excerpt: {escape(clip(excerpt, 200))}"
     )

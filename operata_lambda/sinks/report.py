@@ -164,24 +164,24 @@ class Report:
         """The line of a record whose own line could not be made: it cannot fail."""
         try:
             where, reason = lines.where(outcome), outcome.reason
-            excerpt = f"{type(exc).__name__}; {outcome.message[:500]}"
+            excerpt = f"{type(exc).__name__}; {outcome.message}"
         except Exception:
             where, reason, excerpt = "seq=?", "?", type(exc).__name__
         if self.redact is not None:
-            excerpt = self.redact(excerpt)
-        line = safe.last_resort(outcome.status.value.upper(), where, reason, excerpt)
+            excerpt = self.redact(excerpt)  # all of it: redaction comes before any cut
+        message = safe.last_resort_message(excerpt)
+        label = outcome.status.value.upper()
         if not self.json:
-            return line
-        return safe.json_line(
-            {
-                "level": LEVEL_OF[outcome.status],
-                "outcome": outcome.status.value,
-                "reason": reason,
-                "message": line.split(": ", 1)[-1],
-                "sequenceNumber": outcome.record.sequence_number,
-                "requestId": self.invocation.request_id,
-            }
-        )
+            return safe.text_line(f"{label} {safe.clip(where, 300)} reason={reason}: {message}")
+        entry = {
+            "level": LEVEL_OF[outcome.status],
+            "outcome": outcome.status.value,
+            "reason": reason,
+            "message": message,
+            "sequenceNumber": outcome.record.sequence_number,
+            "requestId": self.invocation.request_id,
+        }
+        return safe.json_line(entry)
 
     def _enabled(self, level: str) -> bool:
         return LEVELS[level] >= self.threshold
