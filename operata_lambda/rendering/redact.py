@@ -312,11 +312,6 @@ def leaves(value: Any, limit: int = 100) -> Iterator[Any]:
             yield item
 
 
-def labelled(path: str) -> bool:
-    """Whether a dotted path ends in a key whose value is personal data."""
-    return path.rsplit(".", 1)[-1] in LABELLED_KEYS
-
-
 def redact(text: str) -> str:
     """`text` with caller numbers, IP addresses and softphone URLs masked."""
     pieces: list[str] = []
