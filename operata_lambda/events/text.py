@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from operata_lambda.events.common import Envelope, Stats, parse_time
-from operata_lambda.rendering.safe import MAX_ITEMS, bounded, clip
+from operata_lambda.rendering.safe import MAX_ITEMS, MAX_LINE, bounded, clip
 
 RULE = "=" * 42
 THIN = "-" * 42
@@ -158,11 +158,16 @@ def report_block(envelope: Envelope, title: str, body: list[str]) -> str:
 
 def render_unknown(detail: Any) -> list[str]:
     """The detail as it came, for a type Operata added before this project has a model: its
-    depth and size bounded (rendering.safe.bounded), every line but the braces indented.
+    depth and size bounded (rendering.safe.bounded), every line but the braces indented, at
+    most MAX_LINE characters in all.
 
     Split on the encoder's own line breaks only: str.splitlines would also break at U+2028,
     NEL, VT or FF inside a value or a key, and let event text begin a line.
     """
     shown = bounded(detail)
     pretty = json.dumps(shown, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+    if len(pretty) > MAX_LINE:  # as much of it as one JSON line would hold
+        cut = pretty.rfind("\n", 0, MAX_LINE)
+        left_out = pretty.count("\n", cut)
+        pretty = f"{pretty[:cut]}\n  …[{left_out} more lines left out]"
     return ["Unknown event type - raw data:", *pretty.split("\n")]

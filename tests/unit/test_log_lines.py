@@ -295,3 +295,11 @@ def test_a_rejection_whose_line_cannot_be_made_still_gets_one(
         else:
             assert line.startswith(f"REJECTED seq={record.sequence_number} ")
             assert f"reason={outcome.reason}: Error processing event:" in line
+
+
+def test_a_raw_block_holds_at_most_what_one_json_line_holds() -> None:
+    detail = {f"k{i}": "v" * safe.MAX_VALUE for i in range(safe.MAX_ITEMS)}
+    _, text = run_batch(records_of(encode(unknown_event(detail))), Settings())
+    block = text.split("Unknown event type - raw data:\n", 1)[1].split(f"\n{'=' * 42}", 1)[0]
+    assert len(block) <= safe.MAX_LINE + 100
+    assert block.endswith("more lines left out]")
