@@ -157,14 +157,15 @@ def json_escaped(line: str) -> str:
 def json_line(entry: dict[str, Any], redact: Callable[[str], str] | None = None) -> str:
     """One JSON line; every string in it redacted (when `redact` is given) before it is cut.
 
-    A short entry is written as it is and redacted as one text (no string in it was cut);
-    a long or deep one is copied through `bounded` first, each string redacted then clipped.
+    A short entry with few objects and arrays is written as it is and redacted as one text
+    (nothing in it was cut); any other is copied through `bounded` first, each string
+    redacted then clipped.
     """
     try:
         line = dumps(entry)
     except (RecursionError, ValueError):
         line = ""
-    if line and len(line) <= MAX_VALUE:
+    if line and len(line) <= MAX_VALUE and line.count("{") + line.count("[") <= MAX_DEPTH:
         return json_escaped(redact(line) if redact is not None else line)
 
     def shown(text: str) -> str:

@@ -154,11 +154,8 @@ class Report:
             "requestId": self.invocation.request_id,
             "envelope": lines.envelope_document(outcome),
         }
-        if self.json:
-            return safe.json_line(entry, self.redact)
-        del entry["sequenceNumber"], entry["requestId"]
-        trace = f"DEBUG envelope {lines.where(outcome)} request_id={self.invocation.request_id}"
-        return f"{self._text_line(trace)} {safe.json_line(entry, self.redact)}"
+        line = safe.json_line(entry, self.redact)
+        return line if self.json else f"DEBUG envelope {line}"
 
     def _last_resort(self, outcome: Outcome, exc: BaseException) -> str:
         """The line of a record whose own line could not be made: it cannot fail."""

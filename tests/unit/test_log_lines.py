@@ -259,16 +259,13 @@ def test_every_debug_line_names_its_record_and_request_also_when_cut(size: int) 
         report = Report(settings, out, invocation=app.Invocation("req-42"))
         report.take(outcome)
         (debug,) = [x for x in out.getvalue().split("\n") if "envelope" in x[:40]]
-        if log_format == "json":
-            entry = json.loads(debug)
-            assert (entry["requestId"], entry["sequenceNumber"]) == (
-                "req-42",
-                record.sequence_number,
-            )
-            assert ("truncated" in entry) == (size == safe.MAX_NODES)
-        else:
-            assert debug.startswith(f"DEBUG envelope seq={record.sequence_number} ")
-            assert " request_id=req-42 " in debug
+        if log_format == "text":
+            assert debug.startswith("DEBUG envelope {")
+            debug = debug.removeprefix("DEBUG envelope ")
+        entry = json.loads(debug)
+        assert entry["requestId"] == "req-42"
+        assert entry["sequenceNumber"] == record.sequence_number
+        assert ("truncated" in entry) == (size == safe.MAX_NODES)
 
 
 # --- the last-resort line --------------------------------------------------------------------
@@ -303,3 +300,16 @@ def test_a_raw_block_holds_at_most_what_one_json_line_holds() -> None:
     block = text.split("Unknown event type - raw data:\n", 1)[1].split(f"\n{'=' * 42}", 1)[0]
     assert len(block) <= safe.MAX_LINE + 100
     assert block.endswith("more lines left out]")
+
+
+@pytest.mark.parametrize("depth", [safe.MAX_DEPTH - 2, safe.MAX_DEPTH + 1, 300])
+def test_a_json_line_nests_at_most_max_depth_levels(depth: int) -> None:
+    value: Any = "leaf"
+    for _ in range(depth):
+        value = {"n": value}
+    line = json.loads(safe.json_line({"value": value}))
+    levels = 0
+    while isinstance(line, dict):
+        line, levels = line.get("n", line.get("value")), levels + 1
+    assert levels <= safe.MAX_DEPTH + 1
+    assert (line == "leaf") == (depth < safe.MAX_DEPTH)
