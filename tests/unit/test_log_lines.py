@@ -313,3 +313,14 @@ def test_a_json_line_nests_at_most_max_depth_levels(depth: int) -> None:
         line, levels = line.get("n", line.get("value")), levels + 1
     assert levels <= safe.MAX_DEPTH + 1
     assert (line == "leaf") == (depth < safe.MAX_DEPTH)
+
+
+def test_the_documented_bounds_are_the_code_s() -> None:
+    """docs/records.md's table of bounds: each named constant with its value as the code has it."""
+    table = (ROOT / "docs" / "records.md").read_text()
+    rows = re.findall(r"^\| [^|]*\(`(?:(\w+)\.)?([A-Z_]+)`\) \| ([\d,]+)( K)?", table, re.M)
+    modules = {"": safe, "drift_notices": drift_notices}
+    assert len(rows) >= 7
+    for module, name, number, kilo in rows:
+        value = int(number.replace(",", "")) * (1024 if kilo else 1)
+        assert getattr(modules[module], name) == value, name
