@@ -355,3 +355,18 @@ def test_free_text_patterns_in_any_position(text: str, expected: str) -> None:
 )
 def test_free_text_patterns_leave_what_is_not_pii(text: str) -> None:
     assert redact(text) == text
+
+
+AROUND = st.text(st.characters(exclude_categories=("Nd",), exclude_characters="+@."), max_size=8)
+
+
+@given(AROUND, st.text("23456789", min_size=8, max_size=11), AROUND)
+def test_a_phone_number_is_masked_in_any_position(before: str, digits: str, after: str) -> None:
+    redacted = redact(f"{before}+61{digits}{after}")
+    assert digits[:-3] not in redacted
+
+
+@given(AROUND, st.from_regex(r"[a-z]{2,8}\.[a-z]{2,8}@[a-z]{3,8}\.(com|net)\.au", fullmatch=True))
+def test_an_email_address_is_masked_in_any_position(before: str, address: str) -> None:
+    redacted = redact(f"{before}{address} and more")
+    assert address.split("@")[0] not in redacted and "[email]" in redacted
