@@ -15,9 +15,10 @@ as dataclasses_json.config writes them).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 _RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)")
@@ -170,6 +171,18 @@ class Envelope(Model):
 # --- the registry entry of a detail-type -------------------------------------------------
 
 
+class Treatment(StrEnum):
+    """What the log shows of a personal field when redaction is on (docs/personal-data.md)."""
+
+    PHONE = "phone"  # the country code and the last three digits: +61*******149
+    ADDRESS = "address"  # an IP address: [IPv4] or [IPv6]; anything else [redacted]
+    URL = "url"  # the scheme and the host: https://host/[redacted]
+    LAST_THREE = "last three"  # the last three characters: *******3D4
+    HIDDEN = "hidden"  # [redacted]
+    FREE_TEXT = "free text"  # shown, with the free-text patterns masked (numbers, emails, IPs)
+    SHOWN = "shown"  # shown as it is (the free-text patterns still apply)
+
+
 @dataclass(frozen=True)
 class TypeMetrics:
     """A detail-type's own metrics, in the batch's EMF document (the metrics sink writes them)."""
@@ -196,3 +209,6 @@ class EventType:
     render: Callable[[Any], list[str]]  # the model -> the text block's lines
     summarise: Callable[[Any], dict[str, Any]]  # the model -> the JSON line's fields
     metrics: TypeMetrics | None = None  # the type's own metrics; None: the common counts only
+    # The personal fields, by dotted path in the detail ([] for an array's items), and what
+    # the log shows of each when redaction is on (docs/personal-data.md says why).
+    personal: Mapping[str, Treatment] = field(default_factory=dict)

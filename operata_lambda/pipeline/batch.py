@@ -100,7 +100,9 @@ def _examine(
             unique_new_fields,
         )
 
-        new_fields = unique_new_fields(compare(schema.document, envelope.detail)[0])
+        new_fields = unique_new_fields(
+            compare(schema.document, envelope.detail, first_only=True)[0]
+        )
     return Outcome(
         record,
         Status.PROCESSED,

@@ -66,6 +66,13 @@ def drift_text(outcome: Outcome, field: NewField, example: str) -> str:
     )
 
 
+def drift_more_text(outcome: Outcome, count: int) -> str:
+    return (
+        f"SCHEMA DRIFT {outcome.detail_type}: and {count} more new fields "
+        f"are not in schema version {outcome.schema_version}"
+    )
+
+
 # --- JSON ----------------------------------------------------------------------------------
 
 
@@ -99,6 +106,19 @@ def drift_entry(outcome: Outcome, field: NewField, example: str, request_id: str
         "path": field.path,
         "jsonType": field.json_type,
         "example": example,
+        "schemaVersion": outcome.schema_version,
+        "sequenceNumber": outcome.record.sequence_number,
+        "requestId": request_id,
+    }
+
+
+def drift_more_entry(outcome: Outcome, count: int, request_id: str) -> dict[str, Any]:
+    """The new fields a record has beyond those named, counted."""
+    return {
+        "level": "WARNING",
+        "message": "schema drift",
+        "detailType": outcome.detail_type,
+        "moreNewFields": count,
         "schemaVersion": outcome.schema_version,
         "sequenceNumber": outcome.record.sequence_number,
         "requestId": request_id,

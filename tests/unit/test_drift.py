@@ -372,3 +372,10 @@ def test_generated_variations_never_crash_and_never_lose_a_record(
             assert outcome.status is Status.PROCESSED, outcome.message
             assert {f.path for f in outcome.new_fields} == set(added)
     assert emf(out.getvalue())["Records"] == len(records)
+
+
+def test_compare_first_only_keeps_one_new_field_per_path() -> None:
+    items = [{"name": "x", "colour": str(i)} for i in range(1000)]
+    new, _ = compare(SCHEMA, {"id": "a", "tags": items}, first_only=True)
+    assert new == unique_new_fields(compare(SCHEMA, {"id": "a", "tags": items})[0])
+    assert [f.example for f in new] == ["0"]

@@ -7,7 +7,7 @@ call's own metrics (quality counts, MOS).
 from __future__ import annotations
 
 from operata_lambda.events.call_summary.metrics import METRICS
-from operata_lambda.events.call_summary.model import CallSummary
+from operata_lambda.events.call_summary.model import PERSONAL, CallSummary
 from operata_lambda.events.call_summary.report import render, summarise
 from operata_lambda.events.common import EventType
 
@@ -20,4 +20,5 @@ EVENT_TYPE = EventType(
     render=render,
     summarise=summarise,
     metrics=METRICS,
+    personal=PERSONAL,
 )

@@ -11,6 +11,7 @@ from operata_lambda.events.common import (
     ContactId,
     Model,
     Stats,
+    Treatment,
     config,
 )
 
@@ -221,3 +222,26 @@ class CallSummary(Model):
     service_agent: ServiceAgent | None = None
     billing: Billing | None = None
     timestamp: str | None = None
+
+
+# The personal fields by path, and what the log shows of each (docs/personal-data.md).
+PERSONAL = {
+    "contact.callerId": Treatment.PHONE,  # the customer's number
+    "serviceAgent.username": Treatment.SHOWN,
+    "serviceAgent.friendlyName": Treatment.SHOWN,
+    "serviceAgent.network.internetGatewayIp": Treatment.ADDRESS,
+    "serviceAgent.network.mediaIpAddress": Treatment.ADDRESS,
+    "serviceAgent.network.isp": Treatment.SHOWN,
+    "serviceAgent.network.geolocation.city": Treatment.HIDDEN,
+    "serviceAgent.network.geolocation.region": Treatment.SHOWN,
+    "serviceAgent.network.geolocation.country": Treatment.SHOWN,
+    "serviceAgent.softphone.softphoneUrl": Treatment.URL,
+    "serviceAgent.softphone.softphoneContextUrl": Treatment.URL,
+    "webRTCSession.mediaEndpoint.privateIp": Treatment.ADDRESS,
+    "webRTCSession.mediaEndpoint.fqdn": Treatment.FREE_TEXT,
+    "webRTCSession.serviceEndpoint.fqdn": Treatment.FREE_TEXT,
+    "webRTCSession.signallingEndpoint.fqdn": Treatment.FREE_TEXT,
+    "webRTCSession.usedDevices[].deviceId": Treatment.HIDDEN,
+    "webRTCSession.usedDevices[].groupId": Treatment.HIDDEN,
+    "webRTCSession.usedDevices[].label": Treatment.FREE_TEXT,
+}
