@@ -19,6 +19,8 @@ from operata_lambda.pipeline.batch import process
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome
 from operata_lambda.rendering.drift_notices import DriftNotices
+from operata_lambda.rendering.redact import redact as redact_pii
+from operata_lambda.sinks.archive import FirehoseArchive, LocalArchive, firehose_client
 from operata_lambda.sinks.base import Sink, SinkUnavailable
 from operata_lambda.sinks.metrics import EmfMetrics
 from operata_lambda.sinks.quarantine import LocalQuarantine, S3Quarantine
@@ -30,6 +32,7 @@ from operata_lambda.validation.schemas import schema_set
 class Container:
     drift: DriftNotices = field(default_factory=DriftNotices)
     s3_quarantines: dict[tuple[str, str], S3Quarantine] = field(default_factory=dict)
+    firehose: Any = None  # one Firehose client per warm container, made at the first batch
     cold: bool = True
 
     def quarantine(self, settings: Settings) -> Sink:
@@ -39,6 +42,14 @@ class Container:
         if key not in self.s3_quarantines:  # one S3 client per warm container
             self.s3_quarantines[key] = S3Quarantine(*key)
         return self.s3_quarantines[key]
+
+    def archive(self, settings: Settings, time_left_ms: Callable[[], int] | None) -> Sink:
+        redact = redact_pii if settings.redact_pii else None
+        if not settings.archive_stream:
+            return LocalArchive(settings.archive_dir, redact)
+        if self.firehose is None:
+            self.firehose = firehose_client()
+        return FirehoseArchive(settings.archive_stream, self.firehose, redact, time_left_ms)
 
 
 CONTAINER = Container()
@@ -73,8 +84,8 @@ def stream(
     time_left_ms: Callable[[], int] | None = None,
     container: Container | None = None,
 ) -> Iterator[Outcome]:
-    """One batch through the sinks: the quarantine, the report, the metrics (in that order:
-    a rejected record's line names where the quarantine kept it). The outcomes come one by
+    """One batch through the sinks: the archive (when on), the quarantine, the report, the
+    metrics (in that order: a rejected record's line names where the quarantine kept it). The outcomes come one by
     one, as the records are done; the batch is finished (metrics written) once all are read."""
     container = container or CONTAINER
     cold_start, container.cold = container.cold, False
@@ -86,6 +97,8 @@ def stream(
         drift=container.drift,
     )
     sinks: list[Sink] = [quarantine or container.quarantine(settings), report]
+    if settings.archive:  # first: its flush may fail records, which the others then count
+        sinks.insert(0, container.archive(settings, time_left_ms))
     if metrics:
         sinks.append(EmfMetrics(settings, stream))
     with suppress(SinkUnavailable):  # the records' own lines will say it, and fail them

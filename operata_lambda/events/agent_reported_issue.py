@@ -130,10 +130,24 @@ def summarise(issue: AgentReportedIssue) -> dict[str, Any]:
     }
 
 
+def archive(issue: AgentReportedIssue) -> dict[str, Any]:
+    summary = summarise(issue)
+    return {
+        "agent": summary["agent"],
+        "issue_id": summary["issueId"],
+        "issue_category": summary["category"],
+        "issue_cause": summary["cause"],
+        "issue_severity": summary["severity"],
+        "softphone_error": summary["softphoneError"],
+    }
+
+
 EVENT_TYPE = EventType(
     detail_type="AgentReportedIssue",
     title="Agent Reported Issue",
     model=AgentReportedIssue,
     render=render,
     summarise=summarise,
+    contact_id="context.callContactId",
+    archive=archive,
 )

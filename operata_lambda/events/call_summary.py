@@ -337,10 +337,28 @@ def summarise(call: CallSummary) -> dict[str, Any]:
     }
 
 
+def archive(call: CallSummary) -> dict[str, Any]:
+    summary = summarise(call)
+    network = call.service_agent.network if call.service_agent else None
+    return {
+        "queue": summary["queue"],
+        "agent": summary["agent"],
+        "direction": summary["direction"],
+        "duration_sec": summary["durationSec"],
+        "mos": summary["mos"],
+        "packet_loss_inbound_pct": summary["packetLossInboundPct"],
+        "packet_loss_outbound_pct": summary["packetLossOutboundPct"],
+        "overall_quality": summary["overallQuality"],
+        "isp": network.isp if network else None,
+    }
+
+
 EVENT_TYPE = EventType(
     detail_type="CallSummary",
     title="Call Summary",
     model=CallSummary,
     render=render,
     summarise=summarise,
+    contact_id="contact.id.current",
+    archive=archive,
 )

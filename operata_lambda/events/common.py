@@ -183,3 +183,7 @@ class EventType:
     model: type[Any]  # the dataclass the detail is built into
     render: Callable[[Any], list[str]]  # the model -> the text block's lines
     summarise: Callable[[Any], dict[str, Any]]  # the model -> the JSON line's fields
+    # dotted path of the contact id in the detail: "contact.id.current", "context.callContactId"
+    contact_id: str = ""
+    # the model -> its archive row's summary fields (columns of operata_lambda/archive/rows.py)
+    archive: Callable[[Any], dict[str, Any]] = field(default=lambda _model: {})  # none

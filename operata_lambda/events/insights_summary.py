@@ -99,10 +99,22 @@ def summarise(summary: InsightsSummary) -> dict[str, Any]:
     }
 
 
+def archive(summary: InsightsSummary) -> dict[str, Any]:
+    tags = summary.insights.tags if summary.insights else None
+    described = summarise(summary)
+    return {
+        "insight_count": described["insightCount"],
+        "insight_tags": [tag.description for tag in tags or [] if tag.description is not None],
+        "insight_severity": described["severity"],
+    }
+
+
 EVENT_TYPE = EventType(
     detail_type="InsightsSummary",
     title="Insights Summary",
     model=InsightsSummary,
     render=render,
     summarise=summarise,
+    contact_id="contact.id.current",
+    archive=archive,
 )

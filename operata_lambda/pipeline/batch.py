@@ -123,8 +123,10 @@ def process(
     the lowest failed sequence number, so after the first failure nothing more is done: the
     rest is reported as failed too, and retried.
     """
+    stop = len(records)  # records[:stop] were given to the sinks; the rest failed already
     for index, record in enumerate(records):
         if time_left_ms is not None and time_left_ms() < margin_ms:
+            stop = index
             yield from _fail(sinks, records[index:], "deadline", "too little time left to continue")
             break
         try:
@@ -135,15 +137,29 @@ def process(
                 if isinstance(exc, SinkUnavailable)
                 else "processing_error"
             )
+            stop = index
             yield from _fail(sinks, [record], reason, str(exc))
             yield from _fail(
                 sinks, records[index + 1 :], "after_failure", "an earlier record failed"
             )
             break
         yield outcome
+    yield from _flush(sinks, records[:stop])
+
+
+def _flush(sinks: Sequence[Sink], given: Sequence[KinesisRecord]) -> Iterator[Outcome]:
+    """Each sink's flush. A sink that could not make some records durable (the archive) names
+    them: they are failed for retry, from the first of them on, before the later sinks flush."""
     for sink in sinks:
-        with suppress(Exception):  # the outcomes stand: a lost metrics line cannot change them
+        try:
             sink.flush()
+        except SinkUnavailable as exc:
+            held = {id(record) for record in exc.records}
+            first = next((i for i, r in enumerate(given) if id(r) in held), len(given))
+            yield from _fail(sinks, given[first:], f"{exc.sink}_unavailable", str(exc))
+            given = given[:first]
+        except Exception:  # the outcomes stand: a lost metrics line cannot change them
+            pass
 
 
 def _deliver(outcome: Outcome, sinks: Sequence[Sink]) -> Outcome:

@@ -15,17 +15,26 @@ partial output behind.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
+from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome
 
 
 class SinkUnavailable(Exception):
-    """A sink could not take a record or a batch; `sink` names it (quarantine, report, ...)."""
+    """A sink could not take a record or a batch; `sink` names it (quarantine, report, ...).
 
-    def __init__(self, sink: str, cause: BaseException) -> None:
+    Raised from `flush`, `records` are those the sink had not made durable: they are failed
+    for retry, with every record after the first of them.
+    """
+
+    def __init__(
+        self, sink: str, cause: BaseException, records: Sequence[KinesisRecord] = ()
+    ) -> None:
         super().__init__(f"{sink} unavailable ({type(cause).__name__}: {cause})")
         self.sink = sink
+        self.records = tuple(records)
 
 
 class Sink(Protocol):
