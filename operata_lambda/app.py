@@ -85,8 +85,9 @@ def stream(
     container: Container | None = None,
 ) -> Iterator[Outcome]:
     """One batch through the sinks: the archive (when on), the quarantine, the report, the
-    metrics (in that order: a rejected record's line names where the quarantine kept it). The outcomes come one by
-    one, as the records are done; the batch is finished (metrics written) once all are read."""
+    metrics (in that order: a rejected record's line names where the quarantine kept it).
+    The outcomes come one by one, as the records are done; the batch is finished (metrics
+    written) once all are read."""
     container = container or CONTAINER
     cold_start, container.cold = container.cold, False
     stream = stream or sys.stdout

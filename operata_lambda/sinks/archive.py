@@ -148,7 +148,8 @@ class FirehoseArchive(Archive):
             results = response.get("RequestResponses", [])
             failed = [r for r in results if r.get("ErrorCode")]
             # An entry without an answer counts as failed: it is sent again.
-            rows = [k for k, r in zip(rows, results) if r.get("ErrorCode")] + rows[len(results) :]
+            answered = zip(rows, results, strict=False)
+            rows = [k for k, r in answered if r.get("ErrorCode")] + rows[len(results) :]
             if not rows:
                 return [], None
             first = failed[0] if failed else {"ErrorCode": "NoAnswer", "ErrorMessage": ""}
