@@ -80,6 +80,8 @@ def test_environment(pkg: Package) -> None:
         "QUARANTINE_PREFIX": "quarantine/",
         "METRICS_NAMESPACE": "Operata/EventProcessor",
         "DEADLINE_MARGIN_MS": "12000",
+        "ARCHIVE": pkg.params["archive"],
+        "ARCHIVE_STREAM": f"{SERVICE}-{pkg.stage}-archive",
     }
     assert all(isinstance(v, str) for k, v in env.items() if k != "QUARANTINE_BUCKET")
 
