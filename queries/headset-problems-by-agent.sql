@@ -13,7 +13,7 @@ call_agents AS (
   WHERE detail_type = 'CallSummary' AND contact_id IS NOT NULL
 )
 SELECT
-  coalesce(call_agents.agent, '(no call archived)') AS agent,
+  coalesce(call_agents.agent, '(unknown agent)') AS agent,
   count(*) AS contacts,
   round(avg(headsets.background_noise_db), 1) AS avg_background_noise_db,
   round(avg(headsets.cross_talk_pct), 1) AS avg_cross_talk_pct,

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
 
@@ -172,9 +171,7 @@ def test_no_attempt_starts_without_the_time_for_it() -> None:
     firehose = client()
     records = calls_of(2)
     with Stubber(firehose) as stub:  # no response queued: a call would fail the test
-        sink = FirehoseArchive(
-            STREAM, firehose, time_left_ms=lambda: archive.ATTEMPT_BUDGET_MS - 1
-        )
+        sink = FirehoseArchive(STREAM, firehose, time_left_ms=lambda: archive.ATTEMPT_BUDGET_MS - 1)
         outcomes = run(records, sink)
         stub.assert_no_pending_responses()
     assert [f["itemIdentifier"] for f in batch_item_failures(outcomes)] == [
@@ -190,7 +187,9 @@ def test_skipped_rejected_and_failed_records_have_no_row(tmp_path: Path) -> None
     sink = LocalArchive(str(tmp_path))
     outcomes = run(records, sink)
     assert [o.status for o in outcomes] == [Status.PROCESSED, Status.REJECTED, Status.SKIPPED]
-    rows = [json.loads(line) for f in tmp_path.rglob("*.json") for line in f.read_text().splitlines()]
+    rows = [
+        json.loads(line) for f in tmp_path.rglob("*.json") for line in f.read_text().splitlines()
+    ]
     assert [r["event_id"] for r in rows] == [source_event("CallSummary")["id"]]
 
 
@@ -200,9 +199,7 @@ def test_the_local_archive_is_laid_out_as_the_bucket(tmp_path: Path) -> None:
     records = records_of(*(encode(e) for e in events))
     run_batch(records, Settings(archive=True, archive_dir=str(tmp_path)))
     folders = {p.parent.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.json")}
-    assert folders == {
-        f"detail_type={row_type(e)}/event_date={e['time'][:10]}" for e in events
-    }
+    assert folders == {f"detail_type={row_type(e)}/event_date={e['time'][:10]}" for e in events}
     again = run_batch(records, Settings(archive=True, archive_dir=str(tmp_path)))[0]
     assert all(o.status is Status.PROCESSED for o in again)
     lines = [line for f in tmp_path.rglob("*.json") for line in f.read_text().splitlines()]
