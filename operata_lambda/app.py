@@ -47,9 +47,17 @@ class Container:
         redact = redact_pii if settings.redact_pii else None
         if not settings.archive_stream:
             return LocalArchive(settings.archive_dir, redact)
+        return FirehoseArchive(
+            settings.archive_stream,
+            redact=redact,
+            time_left_ms=time_left_ms,
+            make_client=self.firehose_client,
+        )
+
+    def firehose_client(self) -> Any:
         if self.firehose is None:
             self.firehose = firehose_client()
-        return FirehoseArchive(settings.archive_stream, self.firehose, redact, time_left_ms)
+        return self.firehose
 
 
 CONTAINER = Container()

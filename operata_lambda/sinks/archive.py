@@ -106,14 +106,18 @@ class FirehoseArchive(Archive):
     def __init__(
         self,
         stream: str,
-        client: Any,
+        client: Any = None,
         redact: Callable[[str], str] | None = None,
         time_left_ms: Callable[[], int] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        make_client: Callable[[], Any] | None = None,
     ) -> None:
+        """`client`, or one made by `make_client` (default: firehose_client) at the first call,
+        where failing to make it (no region, say) fails the records like any other call."""
         super().__init__(redact)
         self.stream = stream
         self.client = client
+        self.make_client = make_client or firehose_client
         self.time_left_ms = time_left_ms
         self.sleep = sleep
 
@@ -138,6 +142,8 @@ class FirehoseArchive(Archive):
             if self.time_left_ms is not None and self.time_left_ms() < ATTEMPT_BUDGET_MS:
                 return rows, cause or TimeoutError("too little time left to call Firehose")
             try:
+                if self.client is None:
+                    self.client = self.make_client()
                 response = self.client.put_record_batch(
                     DeliveryStreamName=self.stream,
                     Records=[{"Data": kept.data} for kept in rows],

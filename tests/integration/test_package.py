@@ -431,6 +431,7 @@ def test_unpacked_zip_processes_a_batch(dev: Package, tmp_path: Path) -> None:
     env = {k: v for k, v in variables.items() if isinstance(v, str)}
     env |= {
         "QUARANTINE_BUCKET": "quarantine-bucket-not-used",  # every record here is valid
+        "ARCHIVE": "false",  # no Firehose here: test_archive_firehose.py delivers rows to one
         "AWS_DEFAULT_REGION": "us-east-1",
         "PATH": os.environ.get("PATH", ""),
     }
