@@ -180,6 +180,8 @@ def test_function_role_is_scoped_to_its_stream_bucket_and_log_group(pkg: Package
                 assert stream in resource, (action, resource)
             elif service == "s3":
                 assert "FailureBucket" in resource, (action, resource)
+            elif service == "firehose":  # the archive's delivery stream, and only it
+                assert resource.endswith(f'deliverystream/{SERVICE}-{pkg.stage}-archive"}}')
             else:
                 assert service == "logs" and log_group in resource, (action, resource)
     assert set(granted) == {
@@ -195,6 +197,7 @@ def test_function_role_is_scoped_to_its_stream_bucket_and_log_group(pkg: Package
         "kinesis:ListStreams",  # added by osls, scoped to the stream (so it grants nothing)
         "s3:PutObject",
         "s3:ListBucket",
+        "firehose:PutRecordBatch",
     }
     puts = granted["s3:PutObject"]
     assert puts == {
