@@ -62,7 +62,7 @@ OTHER_TYPE = "Other"  # the partition of a detail-type with no model or schema
 MAX_ROW_BYTES = 1000 * 1024 - 1
 _CLIP = 1000  # characters kept of a summary text when a row is still too big without detail
 
-_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # what Firehose's JSON reader parses as a timestamp
+_EMPTY = dict.fromkeys(COLUMNS)
 
 
 def partition_of(detail_type: str) -> str:
@@ -71,7 +71,8 @@ def partition_of(detail_type: str) -> str:
 
 
 def timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(_TIME_FORMAT)[:-3]
+    """2023-06-01 05:00:13.000: UTC, as Firehose's JSON reader parses a timestamp."""
+    return moment.astimezone(UTC).isoformat(" ", "milliseconds")[:23]
 
 
 def by_path(detail: Any, path: str) -> Any:
@@ -103,46 +104,55 @@ def _typed(kind: str, value: Any) -> Any:
 
 
 def row(outcome: Outcome, redact: Callable[[str], str] | None = None) -> dict[str, Any]:
-    """The archive row of a processed outcome: the columns, then the two partition keys."""
+    """The archive row of a processed outcome: the columns, then the two partition keys.
+
+    With `redact`, the log's rules apply to what comes from the event's own values: the
+    detail and the type's summary fields (the identifiers and times are the record's).
+    """
     envelope = outcome.envelope
     if envelope is None:
         raise ValueError("only a processed record with its envelope has an archive row")
     record = outcome.record
+    built = dict(_EMPTY)
     event_type = outcome.event_type
-    fields: dict[str, Any] = {
-        "event_id": envelope.id,
-        "sent_detail_type": outcome.detail_type,
-        "event_time": timestamp(envelope.time),
-        "arrival_time": (
+    if event_type is not None:
+        summary = event_type.archive(outcome.detail)
+        unknown = summary.keys() - _EMPTY.keys()
+        if unknown:
+            raise ValueError(f"no archive column for {', '.join(sorted(unknown))}")
+        for name, value in summary.items():
+            value = _typed(COLUMNS[name], value)
+            built[name] = value if redact is None else _redacted(value, redact)
+        contact = _typed("string", by_path(envelope.detail, event_type.contact_id))
+        built["contact_id"] = contact if redact is None else _redacted(contact, redact)
+    event_time = timestamp(envelope.time)
+    detail = dumps(envelope.detail)
+    built.update(
+        event_id=envelope.id,
+        sent_detail_type=outcome.detail_type,
+        event_time=event_time,
+        arrival_time=(
             None
             if record.arrival_time is None
             else timestamp(datetime.fromtimestamp(record.arrival_time, UTC))
         ),
-        "sequence_number": record.sequence_number,
-        "shard_id": record.shard_id,
-        "schema_version": outcome.schema_version or None,
-        "detail": dumps(envelope.detail),
-        "detail_omitted": False,
-    }
-    if event_type is not None:
-        fields["contact_id"] = by_path(envelope.detail, event_type.contact_id)
-        fields.update(event_type.archive(outcome.detail))
-    unknown = set(fields) - set(COLUMNS)
-    if unknown:
-        raise ValueError(f"no archive column for {', '.join(sorted(unknown))}")
-    built = {name: _typed(kind, fields.get(name)) for name, kind in COLUMNS.items()}
-    if redact is not None:  # the log's rules, on every text the row holds
-        built = {name: _redacted(value, redact) for name, value in built.items()}
-    built["detail_type"] = partition_of(outcome.detail_type)
-    built["event_date"] = envelope.time.astimezone(UTC).strftime("%Y-%m-%d")
+        sequence_number=record.sequence_number,
+        shard_id=record.shard_id,
+        schema_version=outcome.schema_version or None,
+        detail=detail if redact is None else _redacted(detail, redact),
+        detail_omitted=False,
+        detail_type=partition_of(outcome.detail_type),
+        event_date=event_time[:10],
+    )
     return built
 
 
 def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
+    """The one place the archive applies the log's redaction to a value of the event."""
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, list):
-        return [redact(item) for item in value]
+        return [redact(item) if isinstance(item, str) else item for item in value]
     return value
 
 

@@ -338,17 +338,19 @@ def summarise(call: CallSummary) -> dict[str, Any]:
 
 
 def archive(call: CallSummary) -> dict[str, Any]:
-    summary = summarise(call)
-    network = call.service_agent.network if call.service_agent else None
+    agent = call.service_agent
+    interaction = agent.interaction if agent else None
+    network = agent.network if agent else None
+    mos, inbound, outbound = (number(x) for x in call_metrics(call))
     return {
-        "queue": summary["queue"],
-        "agent": summary["agent"],
-        "direction": summary["direction"],
-        "duration_sec": summary["durationSec"],
-        "mos": summary["mos"],
-        "packet_loss_inbound_pct": summary["packetLossInboundPct"],
-        "packet_loss_outbound_pct": summary["packetLossOutboundPct"],
-        "overall_quality": summary["overallQuality"],
+        "queue": call.contact.queue_name,
+        "agent": agent.username if agent else None,
+        "direction": call.contact.direction,
+        "duration_sec": interaction.total_duration_sec if interaction else None,
+        "mos": mos,
+        "packet_loss_inbound_pct": inbound,
+        "packet_loss_outbound_pct": outbound,
+        "overall_quality": overall_quality(mos, inbound, outbound).value,
         "isp": network.isp if network else None,
     }
 

@@ -139,7 +139,9 @@ def test_the_delivery_role_writes_the_archive_prefixes_and_reads_the_table_only(
     destination = s3_destination(pkg)
     prefixes = {destination["Prefix"].split("/")[0], destination["ErrorOutputPrefix"].split("/")[0]}
     for statement in _statements(role):
-        actions = statement["Action"]
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
         resources = json.dumps(statement["Resource"])
         assert "*" not in "".join(actions)
         service = {a.split(":")[0] for a in actions}
