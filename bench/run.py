@@ -5,7 +5,8 @@
 2. cold start: a fresh interpreter that imports the handler and handles a one-record batch,
    minus a fresh interpreter that only decodes the same record;
 3. peak RSS of a fresh process handling a 6 MB batch of CallSummary records;
-4. the size of the zip that `sls package` builds.
+4. the size of the zip that `sls package` builds;
+5. what the archive adds to the per-record cost (bench/archive.py), as deployed.
 
 The machine is shared: each figure is a median over repeated runs, and the per-record figure
 is a ratio of two measurements taken in turn in the same process.
@@ -29,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.archive import archive_overhead
 from bench.workload import ROOT, call_summary_batch, mixed_batch, payloads
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
@@ -43,6 +45,7 @@ TARGETS: dict[str, tuple[float, str, str]] = {
     "cold_start_overhead_ms": (150.0, "ms", "cold start over decode-only process"),
     "peak_rss_mb": (128.0, "MB", "peak RSS, 6 MB CallSummary batch"),
     "zip_mb": (2.0, "MB", "sls package zip"),
+    "archive_overhead_pct": (15.0, "%", "per-record, archive on over off (json)"),
 }
 
 
@@ -312,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     for log_format in ("json", "text"):
         print(f"per-record cost, LOG_FORMAT={log_format} ...", file=sys.stderr)
         figures[f"per_record_ratio_{log_format}"] = per_record(event, log_format, args.repeats)
+    print("per-record cost of the archive ...", file=sys.stderr)
+    figures["archive_overhead_pct"] = archive_overhead(event, args.repeats)
     with tempfile.TemporaryDirectory(prefix="operata-bench-") as name:
         tmp = Path(name)
         print("cold start ...", file=sys.stderr)

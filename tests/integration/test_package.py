@@ -344,6 +344,7 @@ def test_zip_holds_only_runtime_files(dev: Package) -> None:
     assert "operata" not in top  # the local tools stay out of the zip
     assert not top & FORBIDDEN_TOP
     assert not top & SDK
+    assert not top & {"duckdb", "sqlglot"}  # the query tool's, never the function's
     # Of this repository's own files, only the code goes in (the rest are dependencies).
     repo_top = {p.name for p in ROOT.iterdir()}
     assert top & repo_top <= {"handler.py", "operata_lambda", "schemas"}
