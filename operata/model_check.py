@@ -1,9 +1,10 @@
 """`schemas check`: the schemas are valid, the fixtures match them, and the models read them.
 
-The models are written by hand, one module per detail-type in operata_lambda/events/
-(call_summary.py, ...), found through the registry (operata_lambda.events.registry); this
-compares them with the schemas field by field (JSON names as dataclasses-json reads them),
-and tells `schemas update` which model fields a new schema property needs, and in which file.
+The models are written by hand, one module (or package) per detail-type in
+operata_lambda/events/ (insights_summary.py, call_summary/, ...), found through the registry
+(operata_lambda.events.registry); this compares them with the schemas field by field (JSON
+names as dataclasses-json reads them), and tells `schemas update` which model fields a new
+schema property needs, and in which file.
 """
 
 from __future__ import annotations

@@ -10,11 +10,11 @@ Two kinds of object are read from the bucket:
   stream (by its ARN) by sequence number range while the stream still holds them; those it no
   longer holds (fewer than `batchSize` come back) are "not replayable", and the object stays.
 
-Each record goes through the function's own wiring (operata_lambda.app.run) with the bucket's
-quarantine and the usual report. An object whose records now all succeed (processed or skipped)
-or are quarantined again is moved under `redriven/`; a record still rejected has its entry
-rewritten with the new error (under its new reason's key, the old one removed); anything that
-failed stays where it was.
+Each record goes through the function's own wiring (operata_lambda.app: build_sinks, run) with
+the bucket's quarantine and the usual report. An object whose records now all succeed
+(processed or skipped) or are quarantined again is moved under `redriven/`; a record still
+rejected has its entry rewritten with the new error (under its new reason's key, the old one
+removed); anything that failed stays where it was.
 """
 
 from __future__ import annotations
@@ -99,7 +99,13 @@ class Redrive:
             schemas = schema_set(settings.schema_dir)
             return [examine(record, schemas) for record in records]
         quarantine = S3Quarantine(self.bucket, self.prefix, client=self.s3)
-        return app.run(records, settings, stream=self.out, quarantine=quarantine, metrics=False)
+        sinks = app.build_sinks(
+            settings,
+            stream=self.out,
+            quarantine=quarantine,
+            metrics=False,  # redrive's output is read by a person, not by CloudWatch
+        )
+        return app.run(records, settings, sinks)
 
     def move(self, key: str) -> None:
         if self.dry_run:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from operata_lambda.jsonio import loads
+from operata_lambda.pipeline.outcomes import Reason
 
 OPERATA_SOURCE_PREFIX = "aws.partner/operata.com/"
 
@@ -56,18 +57,10 @@ class KinesisRecord:
         )
 
 
-def payload_bytes(data: str) -> bytes:
-    """A record's payload bytes; the base64 text itself when it is not valid base64."""
-    try:
-        return base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        return data.encode("utf-8", "surrogateescape")
-
-
 class DecodeError(Exception):
     """A record that can never be decoded into an event; `reason` is a stable code."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: Reason, message: str) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
@@ -83,18 +76,18 @@ def decode(data: str) -> dict[str, Any]:
     try:
         payload = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise DecodeError("not_base64", f"data is not valid base64: {exc}") from None
+        raise DecodeError(Reason.NOT_BASE64, f"data is not valid base64: {exc}") from None
     try:
         value = loads(payload)
     except UnicodeDecodeError as exc:
-        raise DecodeError("not_utf8", f"payload is not UTF-8: {exc}") from None
+        raise DecodeError(Reason.NOT_UTF8, f"payload is not UTF-8: {exc}") from None
     except RecursionError:
-        raise DecodeError("not_json", "payload is nested too deeply to parse") from None
+        raise DecodeError(Reason.NOT_JSON, "payload is nested too deeply to parse") from None
     except ValueError as exc:
-        raise DecodeError("not_json", f"payload is not JSON: {exc}") from None
+        raise DecodeError(Reason.NOT_JSON, f"payload is not JSON: {exc}") from None
     if not isinstance(value, dict):
         raise DecodeError(
-            "not_eventbridge", f"payload is a JSON {type(value).__name__}, not an event object"
+            Reason.NOT_EVENTBRIDGE, f"payload is a JSON {type(value).__name__}, not an event object"
         )
     return value
 

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from operata_lambda import aws
 from operata_lambda.archive.rows import PARTITIONS, encoded, row
+from operata_lambda.aws import Patience
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome, Status
-from operata_lambda.sinks.base import SinkUnavailable
+from operata_lambda.sinks.base import SinkUnavailable, Write, nothing
 
 # PutRecordBatch's limits: 500 records and 4 MiB per call.
 MAX_ROWS_PER_CALL = 500
@@ -43,16 +45,24 @@ class Row:
 class Archive:
     """What both archives share: a row for each processed outcome, held until the flush."""
 
+    name = "archive"
+    fails_records = True
+
     def __init__(self, redact: Callable[[str], str] | None = None) -> None:
         self.redact = redact
         self.rows: list[Row] = []
 
-    def take(self, outcome: Outcome) -> None:
+    def begin(self, count: int) -> None:
+        """Nothing is written before the flush."""
+
+    def take(self, outcome: Outcome) -> Write:
+        """The row is made here (a bug in it rejects the record); its write holds it."""
         if outcome.status is not Status.PROCESSED:
-            return
+            return nothing
         built = row(outcome, self.redact)
         partition = (built["detail_type"], built["event_date"])
-        self.rows.append(Row(outcome.record, partition, self.encode(built)))
+        kept = Row(outcome.record, partition, self.encode(built))
+        return lambda: self.rows.append(kept)
 
     def encode(self, built: dict[str, Any]) -> bytes:
         return encoded(built)
@@ -177,20 +187,9 @@ def _calls(rows: list[Row]) -> Iterator[list[Row]]:
         yield call
 
 
+# Attempts are the sink's own (ATTEMPTS, within the time left): botocore makes one per call.
+PATIENCE = Patience(connect_s=CONNECT_TIMEOUT_S, read_s=READ_TIMEOUT_S, attempts=1)
+
+
 def firehose_client() -> Any:
-    """Short timeouts and no retries of botocore's own: FirehoseArchive retries within the
-    time the invocation has left."""
-    import boto3
-    from botocore.config import Config
-
-    from operata_lambda.sinks.quarantine import quiet_aws_loggers
-
-    quiet_aws_loggers()
-    return boto3.client(
-        "firehose",
-        config=Config(
-            retries={"total_max_attempts": 1},
-            connect_timeout=CONNECT_TIMEOUT_S,
-            read_timeout=READ_TIMEOUT_S,
-        ),
-    )
+    return aws.client("firehose", PATIENCE)

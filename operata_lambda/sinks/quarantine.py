@@ -14,19 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from operata_lambda import aws
 from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.sinks.base import SinkUnavailable
 
 ENTRY_VERSION = 1
-AWS_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
-
-
-def quiet_aws_loggers() -> None:
-    """The AWS libraries' loggers at WARNING, whatever LOG_LEVEL says."""
-    import logging
-
-    for name in AWS_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def entry(outcome: Outcome) -> dict[str, Any]:
@@ -73,26 +65,27 @@ class LocalQuarantine:
     """Local runs (no bucket): one file per rejected record under QUARANTINE_DIR, laid out like
     the bucket's keys, so that a person can read it and `redrive`-style tools can find it."""
 
+    name = "quarantine"
+
     def __init__(self, directory: str) -> None:
         self.directory = Path(directory)
 
-    def take(self, outcome: Outcome) -> None:
+    def keep(self, outcome: Outcome) -> str:
         if outcome.status is not Status.REJECTED:
-            return
+            return ""
         path = self.directory / key_for("", outcome)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(entry(outcome), indent=2, default=str) + "\n")
         except OSError as exc:
-            raise SinkUnavailable("quarantine", exc) from exc
-        outcome.kept_at = str(path)
-
-    def flush(self) -> None:
-        """Each entry is written as its record is taken."""
+            raise SinkUnavailable(self.name, exc, [outcome.record]) from exc
+        return str(path)
 
 
 class S3Quarantine:
     """Deployed: one encrypted object per rejected record in the stack's bucket."""
+
+    name = "quarantine"
 
     def __init__(self, bucket: str, prefix: str = "quarantine/", client: Any = None) -> None:
         self.bucket = bucket
@@ -101,28 +94,13 @@ class S3Quarantine:
 
     @property
     def client(self) -> Any:
-        if self._client is None:  # boto3 costs ~200 ms to import: only when a record needs it
-            import boto3
-            from botocore.config import Config
-
-            quiet_aws_loggers()
-
-            # Short timeouts: the batch loop checks the deadline between records only, so
-            # one put must end well within DEADLINE_MARGIN_MS (default 12 s): at worst two
-            # attempts of 2 s connect + 3 s read, plus the retry's backoff.
-            self._client = boto3.client(
-                "s3",
-                config=Config(
-                    retries={"max_attempts": 2, "mode": "standard"},
-                    connect_timeout=2,
-                    read_timeout=3,
-                ),
-            )
+        if self._client is None:  # made when a record needs it: boto3 is slow to import
+            self._client = aws.client("s3", aws.FUNCTION)
         return self._client
 
-    def take(self, outcome: Outcome) -> None:
+    def keep(self, outcome: Outcome) -> str:
         if outcome.status is not Status.REJECTED:
-            return
+            return ""
         key = key_for(self.prefix, outcome)
         try:
             self.client.put_object(
@@ -132,8 +110,5 @@ class S3Quarantine:
                 ContentType="application/json",
             )
         except Exception as exc:  # botocore's errors, timeouts, credentials: all I/O here
-            raise SinkUnavailable("quarantine", exc) from exc
-        outcome.kept_at = f"s3://{self.bucket}/{key}"
-
-    def flush(self) -> None:
-        """Each entry is written as its record is taken."""
+            raise SinkUnavailable(self.name, exc, [outcome.record]) from exc
+        return f"s3://{self.bucket}/{key}"

@@ -8,6 +8,7 @@ entry); an unreachable endpoint is a closed port on loopback.
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Status
 from operata_lambda.sinks import archive
 from operata_lambda.sinks.archive import FirehoseArchive, LocalArchive
-from operata_lambda.sinks.base import SinkUnavailable
+from operata_lambda.sinks.base import Sinks, SinkUnavailable
+from operata_lambda.sinks.quarantine import LocalQuarantine
 from operata_lambda.validation.schemas import schema_set
 from tests.helpers import SOURCES, encode, records_of, run_batch, source_event
 from tests.localaws import free_port
@@ -64,7 +66,9 @@ def answer(entries: int, failed: set[int] = frozenset()) -> dict[str, Any]:  # t
 
 
 def run(records: list[KinesisRecord], sink: Any) -> list[Any]:
-    return list(process(records, [sink], schema_set("")))
+    """Every outcome the batch loop gives, the archive the only sink beside the quarantine."""
+    quarantine = LocalQuarantine(tempfile.mkdtemp())
+    return list(process(records, Sinks(quarantine, (sink,)), schema_set("")))
 
 
 def sent_ids(params: dict[str, Any]) -> list[str]:

@@ -261,17 +261,18 @@ def test_a_field_that_disappears_is_processed_and_shown_as_na(
 
 
 class Kept:
-    """A quarantine sink that keeps what it is given, in memory."""
+    """A quarantine that keeps what it is given, in memory."""
+
+    name = "quarantine"
 
     def __init__(self) -> None:
         self.outcomes: list[Outcome] = []
 
-    def take(self, outcome: Outcome) -> None:
-        if outcome.status is Status.REJECTED:
-            self.outcomes.append(outcome)
-
-    def flush(self) -> None:
-        pass
+    def keep(self, outcome: Outcome) -> str:
+        if outcome.status is not Status.REJECTED:
+            return ""
+        self.outcomes.append(outcome)
+        return f"memory[{len(self.outcomes) - 1}]"
 
 
 json_values = st.recursive(
@@ -353,13 +354,9 @@ def test_generated_variations_never_crash_and_never_lose_a_record(
     records = records_of(*(encode(event) for event, _, _ in batch))
     quarantine = Kept()
     out = io.StringIO()
-    outcomes = app.run(
-        records,
-        Settings(log_format=log_format),
-        stream=out,
-        quarantine=quarantine,
-        container=app.Container(),
-    )
+    settings = Settings(log_format=log_format)
+    sinks = app.build_sinks(settings, stream=out, quarantine=quarantine, container=app.Container())
+    outcomes = app.run(records, settings, sinks)
 
     assert [o.record for o in outcomes] == records  # exactly one outcome each, in order
     assert [o.record for o in quarantine.outcomes] == [
