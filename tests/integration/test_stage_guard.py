@@ -32,6 +32,7 @@ FREE_FORM = {
     "streamArn",
     "partnerEventBusName",
     "alarmTopicArn",
+    "archiveStream",
 }
 
 
