@@ -209,18 +209,20 @@ def _fail(
 
 def _flush(outputs: Sequence[Sink], decided: Sequence[KinesisRecord]) -> Iterator[Outcome]:
     """Every sink's flush, those that may fail a record first. Records a sink had not made
-    durable fail from the first of them on (among `decided`, those not failed already)."""
+    durable fail from the first of them on (among `decided`, those not failed already); a
+    flush that raises anything else fails them all."""
     for sink in outputs:
         try:
             sink.flush()
         except Exception as exc:
             if not sink.fails_records:
                 continue  # a lost metrics line changes no outcome
-            lost = exc.records if isinstance(exc, SinkUnavailable) else ()
-            first = _first_of(decided, lost)
-            if first is None:
+            if isinstance(exc, SinkUnavailable):
+                first, reason = _first_of(decided, exc.records), Reason.unavailable(sink.name)
+            else:  # a bug: which records it held is unknown, so none of them counts as kept
+                first, reason = 0, Reason.PROCESSING_ERROR
+            if first is None or not decided:
                 continue
-            reason = Reason.unavailable(sink.name)
             yield from _fail(outputs, decided[first:], reason, str(exc))
             decided = decided[:first]
 

@@ -29,7 +29,8 @@ Failures:
   sinks are given that final outcome (the metrics count it instead of the first one).
 - Any other exception from `keep` or a `Write` (a bug in writing, even the rejection's): the
   record is failed for retry as `processing_error`, and so is the rest of the batch. From a
-  `flush`: treated as `SinkUnavailable` with no records (nothing more to fail).
+  `flush`: which records the sink held is unknown, so every record not failed already is
+  failed as `processing_error` (retried, never lost).
 
 Which sinks may fail a record: the quarantine, the report, an archive (`fails_records` True).
 Which never do: the metrics (`fails_records` False): whatever its write or flush raises is

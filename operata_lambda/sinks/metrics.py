@@ -65,7 +65,11 @@ def tally(outcome: Outcome) -> Tally:
     event_type = outcome.event_type
     own: dict[str, float] = {}
     if outcome.status is Status.PROCESSED and event_type is not None and event_type.metrics:
-        own = event_type.metrics.measure(outcome.summary)
+        metrics = event_type.metrics
+        own = metrics.measure(outcome.summary)
+        undeclared = set(own) - set(metrics.counts) - set(metrics.values)
+        if undeclared:  # a bug in the type's module: the record is rejected, not miscounted
+            raise ValueError(f"metrics not declared in {detail_type}'s TypeMetrics: {undeclared}")
     return Tally(outcome.status, detail_type, len(outcome.new_fields), own)
 
 

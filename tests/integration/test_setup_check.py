@@ -121,7 +121,7 @@ def test_eventbridge_events_given_as_the_event_point_at_kinesis_event(event: Any
 
 
 def test_other_events_are_left_to_the_batch_loop() -> None:
-    """tests/test_handler.py: malformed events never raise; they are an empty batch."""
+    """tests/unit/test_handler.py: malformed events never raise; they are an empty batch."""
     kinesis = kinesis_event([encode(source_event("CallSummary"))])
     for event in [kinesis, {}, {"Records": None}, [], None, [1, 2]]:
         assert setup_check.event_problem(event) is None

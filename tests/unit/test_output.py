@@ -119,7 +119,7 @@ def readme_section(title: str) -> str:
 
 
 def test_the_readme_queries_are_the_saved_ones() -> None:
-    """tests/test_monitoring.py runs the saved queries' fields against the function's lines."""
+    """test_monitoring.py runs the saved queries' fields against the function's lines."""
     shown = re.findall(r"```\n(.*?)```", readme_section("Logs Insights queries"), re.DOTALL)
     saved = yaml.safe_load((ROOT / "serverless.yml").read_text())["custom"]["queries"]
     assert sorted(" ".join(q.split()) for q in shown) == sorted(saved.values())

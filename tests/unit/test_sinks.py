@@ -105,12 +105,16 @@ class BatchSink:
 
 
 def batch_records() -> list[KinesisRecord]:
-    """Every sample of events/mixed-batch.json, then every bad record of events/bad-records.json."""
+    """Every sample of events/mixed-batch.json, then every bad record of events/bad-records.json,
+    numbered in order as one shard would number them."""
     records = []
     for name in ["mixed-batch", "bad-records"]:
         event = json.loads((EVENTS / f"{name}.json").read_text())
         records += [KinesisRecord.from_lambda(r) for r in event["Records"]]
-    return records
+    return [
+        dataclasses.replace(record, sequence_number=f"{index:056d}")
+        for index, record in enumerate(records, 1)
+    ]
 
 
 def run_with(
@@ -298,3 +302,41 @@ def test_the_order_of_the_sinks_changes_no_outcome_and_no_line(
             )
         )
     assert len(seen) == 1
+
+
+def test_a_flush_that_fails_on_a_bug_fails_every_record_it_may_have_held(tmp_path: Path) -> None:
+    class BuggyBatchSink(BatchSink):
+        def flush(self) -> None:
+            raise KeyError("a bug in the batch put")
+
+    records = batch_records()
+    outcomes, text = run_with(records, (BuggyBatchSink(),), Settings(quarantine_dir=str(tmp_path)))
+    assert {(o.status, o.reason) for o in outcomes} == {(Status.FAILED, "processing_error")}
+    assert batch_item_failures(outcomes) == [{"itemIdentifier": r.sequence_number} for r in records]
+    assert text.count("reason=processing_error: 'a bug in the batch put'") == len(records)
+
+
+def test_a_record_already_failed_is_not_failed_again_by_a_flush(tmp_path: Path) -> None:
+    records = batch_records()
+    settings = Settings(quarantine_dir=str(tmp_path), deadline_margin_ms=1)
+    first_pass, _ = run_with(records, (), settings)
+    processed = [i for i, o in enumerate(first_pass) if o.status is Status.PROCESSED]
+    stop = processed[2]  # the deadline comes before the third processed record
+    asked = iter(range(len(records)))
+
+    def time_left_ms() -> int:
+        return 0 if next(asked) >= stop else 1000
+
+    out = io.StringIO()
+    sinks = app.build_sinks(settings, stream=out, container=app.Container())
+    sinks = Sinks(sinks.quarantine, (*sinks.outputs, BatchSink(durable=1)))
+    streamed = list(app.stream(records, settings, sinks, time_left_ms=time_left_ms))
+    failures = batch_item_failures(streamed)  # what the handler answers
+    assert failures == [
+        {"itemIdentifier": r.sequence_number} for r in records[stop:] + records[processed[1] : stop]
+    ]
+    reasons = {o.record.sequence_number: o.reason for o in streamed if o.status is Status.FAILED}
+    assert {reasons[r.sequence_number] for r in records[stop:]} == {"deadline"}
+    assert {reasons[r.sequence_number] for r in records[processed[1] : stop]} == {
+        "batch_unavailable"
+    }
