@@ -89,7 +89,7 @@ def _typed(kind: str, value: Any) -> Any:
     """The value as its column holds it; None where it has another type (text for a number)."""
     if value is None:
         return None
-    if kind in ("string", "timestamp"):  # a timestamp is text in _TIME_FORMAT
+    if kind in ("string", "timestamp"):  # a timestamp is text, as timestamp() writes it
         return value if isinstance(value, str) else dumps(value)
     if kind == "array<string>":
         items = value if isinstance(value, list) else [value]

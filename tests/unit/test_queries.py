@@ -2,7 +2,7 @@
 answers worked out here in plain Python from the events themselves.
 
 The batch holds every sample, calls of several agents, queues, ISPs and days, their headset
-summaries, and duplicates: one record delivered twice, and one event sent twice (two records).
+summaries, one record delivered twice, and one event sent twice (two records).
 Every query counts an event id once.
 """
 
