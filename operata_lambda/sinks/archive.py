@@ -11,6 +11,7 @@ nothing is lost; a retried batch may archive a row twice, and the queries count 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -93,7 +94,8 @@ class LocalArchive(Archive):
 
     def write(self, rows: list[Row]) -> None:
         first = rows[0].record
-        name = f"{first.shard_id or 'unknown-shard'}-{first.sequence_number or 'unknown'}.json"
+        name = f"{_file_part(first.shard_id, 'unknown-shard')}-"
+        name += f"{_file_part(first.sequence_number, 'unknown')}.json"
         by_partition: dict[tuple[str, str], list[bytes]] = {}
         for kept in rows:
             by_partition.setdefault(kept.partition, []).append(kept.data)
@@ -104,6 +106,12 @@ class LocalArchive(Archive):
                 (folder / name).write_bytes(b"".join(lines))
         except OSError as exc:
             raise SinkUnavailable("archive", exc, [kept.record for kept in rows]) from exc
+
+
+def _file_part(text: str, default: str) -> str:
+    """A record's identifier as part of a file name: no separator, no `..` (the folders are
+    the partition's, whatever the record says)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", text) or default
 
 
 class FirehoseRejected(Exception):

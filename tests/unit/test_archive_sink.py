@@ -7,6 +7,7 @@ entry); an unreachable endpoint is a closed port on loopback.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 from pathlib import Path
@@ -215,6 +216,17 @@ def row_type(event: dict[str, Any]) -> str:
     from operata_lambda.events.registry import EVENT_TYPES
 
     return str(event["detail-type"]) if event["detail-type"] in EVENT_TYPES else "Other"
+
+
+def test_a_records_identifiers_cannot_move_the_local_file(tmp_path: Path) -> None:
+    (record,) = calls_of(1)
+    hostile = dataclasses.replace(record, shard_id="../../outside", sequence_number="a/b\\c")
+    archive_dir = tmp_path / "archive"
+    outcomes = run([hostile], LocalArchive(str(archive_dir)))
+    assert batch_item_failures(outcomes) == []
+    (written,) = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert written.parent.parent.parent == archive_dir
+    assert "/" not in written.name and ".." not in written.name
 
 
 def test_a_local_archive_that_cannot_be_written_fails_the_records(tmp_path: Path) -> None:
