@@ -31,7 +31,7 @@ class _Body:
 def _every_entry_accepted(request: Any, **_: Any) -> Any:
     from botocore.awsrequest import AWSResponse
 
-    count = len(json.loads(request.body)["Records"])
+    count = request.body.count(b'"Data"')  # one per entry; cheaper than reading the body back
     body = json.dumps(
         {
             "FailedPutCount": 0,
