@@ -3,16 +3,18 @@ what it returns, and what each of its failures does to a record.
 
 A batch goes like this:
 
-1. `begin(count)` on every sink: the batch starts (the report's first line).
+1. `begin(count)` on every sink but the quarantine: the batch starts (the report's first
+   line).
 2. For each record, its outcome:
    a. the quarantine keeps it when it is rejected: `Quarantine.keep(outcome)` writes the entry
       and returns where it is ("" for an outcome it does not keep). The loop builds the
       outcome the other sinks get from that answer (`Outcome.kept_at`): no sink reads what
       another wrote.
    b. `take(outcome)` on every other sink: the sink renders and counts (no I/O, no change to
-      itself) and returns its `Write`. Raising here is the code failing on the record (a
-      rendering bug): nothing has been written for it yet, so the loop rejects it as
-      `processing_error` and starts again at (a) with that outcome, once.
+      itself) and returns its `Write` (`nothing` when it has nothing to write). Raising here
+      is the code failing on the record (a rendering bug): nothing has been written for it
+      yet, so the loop rejects it as `processing_error` and starts again at (a) with that
+      outcome, once.
    c. the writes: first those of the sinks that may fail a record, then the others. So
       every sink writes a record once and counts only the outcome it ends with.
 3. `flush()` on every sink that may fail a record, then on the others: what a sink held is
