@@ -27,13 +27,14 @@ def handler(event: Any, context: Any) -> dict[str, list[dict[str, str]]]:
     if not isinstance(raw_records, list):  # not a Kinesis event: nothing to process
         raw_records = []
     time_left = getattr(context, "get_remaining_time_in_millis", None)
+    time_left_ms = time_left if callable(time_left) else None
     with app.collector_paused():
         request_id = str(getattr(context, "aws_request_id", "") or "")
         outcomes = app.stream(
             [KinesisRecord.from_lambda(r) for r in raw_records],
             settings,
-            app.build_sinks(settings, request_id=request_id),
-            time_left_ms=time_left if callable(time_left) else None,
+            app.build_sinks(settings, request_id=request_id, time_left_ms=time_left_ms),
+            time_left_ms=time_left_ms,
         )
         failures = batch_item_failures(outcomes)  # keeps the failed ones only
     return {"batchItemFailures": failures}

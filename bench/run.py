@@ -8,6 +8,7 @@
 4. the size of the zip that `sls package` builds;
 5. the worst record: the slowest of a set of hostile records of 100 KB to 1 MB
    (bench/adversarial.py), as a multiple of decoding that record in the same run.
+6. what the archive adds to the per-record cost (bench/archive.py), as deployed.
 
 The machine is shared: each figure is a median over repeated runs, and the per-record figure
 is a ratio of two measurements taken in turn in the same process.
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.adversarial import records
+from bench.archive import archive_overhead
 from bench.workload import ROOT, call_summary_batch, mixed_batch, payloads
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
@@ -47,6 +49,7 @@ TARGETS: dict[str, tuple[float, str, str]] = {
     "peak_rss_mb": (128.0, "MB", "peak RSS, 6 MB CallSummary batch"),
     "zip_mb": (2.0, "MB", "sls package zip"),
     "worst_record_ratio": (25.0, "x decode", "worst hostile record (100 KB-1 MB)"),
+    "archive_overhead_pct": (15.0, "%", "per-record, archive on over off (json)"),
 }
 
 
@@ -374,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     for log_format in ("json", "text"):
         print(f"per-record cost, LOG_FORMAT={log_format} ...", file=sys.stderr)
         figures[f"per_record_ratio_{log_format}"] = per_record(event, log_format, args.repeats)
+    print("per-record cost of the archive ...", file=sys.stderr)
+    figures["archive_overhead_pct"] = archive_overhead(event, args.repeats)
     with tempfile.TemporaryDirectory(prefix="operata-bench-") as name:
         tmp = Path(name)
         print("cold start ...", file=sys.stderr)

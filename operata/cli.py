@@ -17,6 +17,7 @@ COMMANDS = {
     "consume": ("operata.stream", "consume_command"),
     "redrive": ("operata.redrive", "redrive_command"),
     "schemas": ("operata.schema_tools", "schemas_command"),
+    "query": ("operata.queries", "query_command"),
 }
 
 
@@ -131,6 +132,24 @@ def parser() -> argparse.ArgumentParser:
             )
     v = verbs.add_parser("check", help="schemas, fixtures and models agree")
     v.add_argument("--schemas-dir", metavar="DIR", help=SCHEMAS_DIR_HELP)
+
+    p = commands.add_parser(
+        "query", help="run a named query of queries/ on the local archive (DuckDB) or Athena"
+    )
+    p.add_argument("name", nargs="?", help="the query (python -m operata query --list)")
+    p.add_argument("--list", action="store_true", help="list the queries and their parameters")
+    p.add_argument("--since", metavar="DATE", help="events on or after this day (YYYY-MM-DD)")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="a parameter of the query")
+    p.add_argument(
+        "--stage", help="run on this deployed stage's Athena workgroup instead of locally"
+    )
+    p.add_argument(
+        "--archive-dir",
+        metavar="DIR",
+        help="the local archive (default: ARCHIVE_DIR, else .archive)",
+    )
+    p.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    _aws_options(p)
     return root
 
 

@@ -20,6 +20,8 @@ from operata_lambda.pipeline.batch import process
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome
 from operata_lambda.rendering.drift_notices import DriftNotices
+from operata_lambda.rendering.redact import redact as redact_pii
+from operata_lambda.sinks.archive import FirehoseArchive, LocalArchive, firehose_client
 from operata_lambda.sinks.base import Quarantine, Sink, Sinks
 from operata_lambda.sinks.metrics import EmfMetrics
 from operata_lambda.sinks.quarantine import LocalQuarantine, S3Quarantine
@@ -31,6 +33,7 @@ from operata_lambda.validation.schemas import schema_set
 class Container:
     drift: DriftNotices = field(default_factory=DriftNotices)
     s3_quarantines: dict[tuple[str, str], S3Quarantine] = field(default_factory=dict)
+    firehose: Any = None  # one Firehose client per warm container, made at the first batch
     cold: bool = True
 
     def quarantine(self, settings: Settings) -> Quarantine:
@@ -40,6 +43,22 @@ class Container:
         if key not in self.s3_quarantines:  # one S3 client per warm container
             self.s3_quarantines[key] = S3Quarantine(*key)
         return self.s3_quarantines[key]
+
+    def archive(self, settings: Settings, time_left_ms: Callable[[], int] | None) -> Sink:
+        redact = redact_pii if settings.redact_pii else None
+        if not settings.archive_stream:
+            return LocalArchive(settings.archive_dir, redact)
+        return FirehoseArchive(
+            settings.archive_stream,
+            redact=redact,
+            time_left_ms=time_left_ms,
+            make_client=self.firehose_client,
+        )
+
+    def firehose_client(self) -> Any:
+        if self.firehose is None:
+            self.firehose = firehose_client()
+        return self.firehose
 
 
 CONTAINER = Container()
@@ -71,11 +90,13 @@ def build_sinks(
     container: Container | None = None,
     quarantine: Quarantine | None = None,
     metrics: bool = True,
+    time_left_ms: Callable[[], int] | None = None,
 ) -> Sinks:
     """Every sink of a batch, built here only: the quarantine (the settings' bucket or folder,
-    unless one is given), the report on `stream` (stdout) and, unless `metrics` is False, the
-    EMF metrics on the same stream. Calling it starts an invocation: the first in a container
-    is the cold start."""
+    unless one is given), the report on `stream` (stdout), unless `metrics` is False the EMF
+    metrics on the same stream, and when `settings.archive` is on the archive (its Firehose
+    calls start only while `time_left_ms` leaves time for them). Calling it starts an
+    invocation: the first in a container is the cold start."""
     container = container or CONTAINER
     cold_start, container.cold = container.cold, False
     stream = stream or sys.stdout
@@ -88,6 +109,8 @@ def build_sinks(
     outputs: list[Sink] = [report]
     if metrics:
         outputs.append(EmfMetrics(settings, stream))
+    if settings.archive:
+        outputs.append(container.archive(settings, time_left_ms))
     return Sinks(quarantine or container.quarantine(settings), tuple(outputs))
 
 

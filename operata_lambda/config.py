@@ -68,6 +68,9 @@ class Settings:
     service_name: str = "operata-kinesis-processor"
     deadline_margin_ms: int = 12000  # > the worst case of one quarantine write
     schema_dir: str = ""  # '' : the schemas/ packaged with the function
+    archive: bool = False  # one row per processed event (serverless.yml turns it on per stage)
+    archive_stream: str = ""  # the Firehose delivery stream; empty: rows go under archive_dir
+    archive_dir: str = ".archive"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,6 +83,10 @@ class Settings:
             redact = _flag(env.get("REDACT_PII"), default=stage != LOCAL_STAGE)
         except ValueError as exc:
             raise ValueError(f"REDACT_PII: {exc}") from None
+        try:
+            archive = _flag(env.get("ARCHIVE"), default=False)
+        except ValueError as exc:
+            raise ValueError(f"ARCHIVE: {exc}") from None
         return cls(
             stage=stage,
             log_format=fmt,
@@ -92,4 +99,7 @@ class Settings:
             service_name=env.get("SERVICE_NAME", "").strip() or cls.service_name,
             deadline_margin_ms=_milliseconds(env.get("DEADLINE_MARGIN_MS"), cls.deadline_margin_ms),
             schema_dir=env.get(SCHEMA_DIR_ENV, "").strip(),
+            archive=archive,
+            archive_stream=env.get("ARCHIVE_STREAM", "").strip(),
+            archive_dir=env.get("ARCHIVE_DIR", "").strip() or cls.archive_dir,
         )

@@ -23,6 +23,19 @@ def quarantine_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ["QUARANTINE_DIR"] = saved
 
 
+@pytest.fixture(autouse=True, scope="session")
+def archive_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Archive rows of local runs (sls invoke local --stage local) go to a temporary directory."""
+    path = tmp_path_factory.mktemp("archive")
+    saved = os.environ.get("ARCHIVE_DIR")
+    os.environ["ARCHIVE_DIR"] = str(path)
+    yield path
+    if saved is None:
+        os.environ.pop("ARCHIVE_DIR", None)
+    else:
+        os.environ["ARCHIVE_DIR"] = saved
+
+
 @pytest.fixture(scope="session")
 def aws_endpoint() -> Iterator[str]:
     """A moto server on loopback, with dummy credentials in the environment (no real AWS)."""

@@ -63,7 +63,7 @@ def run_batch(
     if settings.quarantine_dir == Settings.quarantine_dir:
         settings = dataclasses.replace(settings, quarantine_dir=tempfile.mkdtemp())
     out = io.StringIO()
-    sinks = app.build_sinks(settings, stream=out, **sink_options)
+    sinks = app.build_sinks(settings, stream=out, time_left_ms=time_left_ms, **sink_options)
     outcomes = app.run(records, settings, sinks, time_left_ms=time_left_ms)
     return outcomes, out.getvalue()
 

@@ -130,6 +130,18 @@ def summarise(issue: AgentReportedIssue) -> dict[str, Any]:
     }
 
 
+def archive(issue: AgentReportedIssue) -> dict[str, Any]:
+    summary = summarise(issue)
+    return {
+        "agent": summary["agent"],
+        "issue_id": summary["issueId"],
+        "issue_category": summary["category"],
+        "issue_cause": summary["cause"],
+        "issue_severity": summary["severity"],
+        "softphone_error": summary["softphoneError"],
+    }
+
+
 EVENT_TYPE = EventType(
     detail_type="AgentReportedIssue",
     title="Agent Reported Issue",
@@ -141,4 +153,6 @@ EVENT_TYPE = EventType(
         "context.message": Treatment.FREE_TEXT,
         "softphoneError.message": Treatment.FREE_TEXT,
     },
+    contact_id="context.callContactId",
+    archive=archive,
 )

@@ -212,3 +212,7 @@ class EventType:
     # The personal fields, by dotted path in the detail ([] for an array's items), and what
     # the log shows of each when redaction is on (docs/personal-data.md says why).
     personal: Mapping[str, Treatment] = field(default_factory=dict)
+    # dotted path of the contact id in the detail: "contact.id.current", "context.callContactId"
+    contact_id: str = ""
+    # the model -> its archive row's summary fields (columns of operata_lambda/archive/rows.py)
+    archive: Callable[[Any], dict[str, Any]] = field(default=lambda _model: {})  # none

@@ -146,6 +146,19 @@ def summarise(summary: HeadsetSummary) -> dict[str, Any]:
     }
 
 
+def archive(summary: HeadsetSummary) -> dict[str, Any]:
+    metrics = (summary.headset.metrics if summary.headset else None) or HeadsetMetrics()
+    described = summarise(summary)
+    return {
+        "queue": summary.contact.queue_name,
+        "headset_model": described["headsetModel"],
+        "background_noise_db": described["backgroundNoiseDb"],
+        "cross_talk_pct": described["crossTalkPct"],
+        "misaligned_boom_arm_count": metrics.misaligned_boom_arm_count,
+        "device_mute_count": metrics.device_mute_count,
+    }
+
+
 EVENT_TYPE = EventType(
     detail_type="HeadsetSummary",
     title="Headset Summary",
@@ -153,4 +166,6 @@ EVENT_TYPE = EventType(
     render=render,
     summarise=summarise,
     personal={"headset.serialNumber": Treatment.LAST_THREE},
+    contact_id="contact.id.current",
+    archive=archive,
 )

@@ -100,6 +100,16 @@ def summarise(summary: InsightsSummary) -> dict[str, Any]:
     }
 
 
+def archive(summary: InsightsSummary) -> dict[str, Any]:
+    tags = summary.insights.tags if summary.insights else None
+    described = summarise(summary)
+    return {
+        "insight_count": described["insightCount"],
+        "insight_tags": [tag.description for tag in tags or [] if tag.description is not None],
+        "insight_severity": described["severity"],
+    }
+
+
 EVENT_TYPE = EventType(
     detail_type="InsightsSummary",
     title="Insights Summary",
@@ -107,4 +117,6 @@ EVENT_TYPE = EventType(
     render=render,
     summarise=summarise,
     personal={},  # no personal field: contact ids and insight tags
+    contact_id="contact.id.current",
+    archive=archive,
 )

@@ -28,6 +28,7 @@ class Reason(StrEnum):
     PROCESSING_ERROR = "processing_error"  # rejected (or failed, if even that cannot be written)
     QUARANTINE_UNAVAILABLE = "quarantine_unavailable"  # failed: <sink>_unavailable
     REPORT_UNAVAILABLE = "report_unavailable"
+    ARCHIVE_UNAVAILABLE = "archive_unavailable"  # failed: rows not delivered at the flush
     AFTER_FAILURE = "after_failure"  # failed: an earlier record of the batch failed
     DEADLINE = "deadline"  # failed: too little time left in the invocation
 

@@ -39,6 +39,10 @@ LAMBDA_METRICS = {
     "DestinationDeliveryFailures",
 }  # fmt: skip
 S3_REQUEST_METRICS = {"AllRequests", "PutRequests", "GetRequests", "4xxErrors", "5xxErrors"}
+FIREHOSE_METRICS = {
+    "IncomingRecords", "DeliveryToS3.Records", "DeliveryToS3.Success",
+    "DeliveryToS3.DataFreshness", "FailedConversion.Records", "ThrottledRecords",
+}  # fmt: skip
 PERCENTILE = re.compile(r"^p\d{1,2}(\.\d+)?$")
 REQUEST_ID = "c0ffee00-1111-2222-3333-444455556666"
 PLACEHOLDER_REQUEST_ID = "REQUEST_ID"  # in the saved query; a person pastes the real one
@@ -66,10 +70,11 @@ def run_handler(event: dict[str, Any], env: dict[str, str], mp: pytest.MonkeyPat
 
 
 def function_env(pkg: Package) -> dict[str, str]:
-    """The deployed function's environment, from the template; JSON logs, no bucket."""
+    """The deployed function's environment, from the template; JSON logs, no bucket, the
+    archive's rows in local files (ARCHIVE_DIR)."""
     variables = pkg.props(FUNCTION)["Environment"]["Variables"]
     env = {k: v for k, v in variables.items() if isinstance(v, str)}
-    return {**env, "LOG_FORMAT": "json", "QUARANTINE_BUCKET": ""}
+    return {**env, "LOG_FORMAT": "json", "QUARANTINE_BUCKET": "", "ARCHIVE_STREAM": ""}
 
 
 @dataclass(frozen=True)
@@ -227,6 +232,10 @@ def problems(template: dict[str, Any], emitted: set[Emitted]) -> list[str]:
         if m.namespace == "AWS/Lambda":
             if m.name not in LAMBDA_METRICS or m.dimensions != function:
                 found.append(f"{label}: not a Lambda metric of this function")
+        elif m.namespace == "AWS/Firehose":
+            stream = {("DeliveryStreamName", env["ARCHIVE_STREAM"])}
+            if m.name not in FIREHOSE_METRICS or m.dimensions != stream:
+                found.append(f"{label}: not a Firehose metric of the archive's stream")
         elif m.namespace == "AWS/S3":
             dims = dict(m.dimensions)
             bucket_ok = dims.get("BucketName") == "<Ref FailureBucket>"
@@ -347,7 +356,7 @@ def test_dashboard_is_named_after_service_and_stage(pkg: Package) -> None:
     assert props["DashboardName"] == f"{SERVICE}-{pkg.stage}"
     body = dashboard_body(pkg.template)
     headings = [w["properties"]["markdown"] for w in body["widgets"] if w["type"] == "text"]
-    assert [h.split(". ", 1)[0] for h in headings] == ["## 1", "## 2", "## 3", "## 4"]
+    assert [h.split(". ", 1)[0] for h in headings] == ["## 1", "## 2", "## 3", "## 4", "## 5"]
     rows: dict[str, list[str]] = {h: [] for h in headings}
     texts = sorted(
         (w["y"], w["properties"]["markdown"]) for w in body["widgets"] if w["type"] == "text"
@@ -356,13 +365,15 @@ def test_dashboard_is_named_after_service_and_stage(pkg: Package) -> None:
         if widget["type"] in {"metric", "log"}:
             heading = [h for y, h in texts if y < widget["y"]][-1]
             rows[heading].append(widget["properties"]["title"])
-    keeping_up, records, calls, broken = rows.values()
+    keeping_up, records, calls, broken, archive = rows.values()
     assert any("Throttles" in t for t in keeping_up) and any(
         "Iterator age" in t for t in keeping_up
     )
     assert any("outcome" in t for t in records) and any("drift" in t.lower() for t in records)
     assert any("MOS" in t for t in calls) and any("quality" in t.lower() for t in calls)
     assert len(broken) >= 2
+    assert any("delivered" in t for t in archive) and any("freshness" in t for t in archive)
+    assert any("failures" in t and "throttling" in t for t in archive)
 
 
 def test_alarm_thresholds_are_on_the_dashboard(pkg: Package) -> None:
@@ -383,6 +394,8 @@ def test_alarm_thresholds_are_on_the_dashboard(pkg: Package) -> None:
         "schema-drift alarm": p["schemaDriftAlarmFields"],
         "call-issues alarm (%)": p["callIssuesAlarmPercent"],
         "mos alarm": p["mosAlarmThreshold"],
+        "archive-delivery alarm": 0,
+        "buffer interval (s)": p["archiveBufferSeconds"],
     }
     assert {k: lines.get(k) for k in expected} == expected
     (strip,) = [w for w in body["widgets"] if w["type"] == "alarm"]
@@ -390,11 +403,13 @@ def test_alarm_thresholds_are_on_the_dashboard(pkg: Package) -> None:
     named = {
         r["Properties"]["AlarmName"]
         for r in pkg.resources.values()
-        if r["Type"] == "AWS::CloudWatch::Alarm" and r.get("Condition") != "QualityAlarms"
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+        and r.get("Condition") not in {"QualityAlarms", "Archive"}
     }
-    assert shown == named  # the quality alarms are added when they exist (QualityAlarmArns)
-    text = pkg.props("Dashboard")["DashboardBody"]["Fn::Sub"][1]["QualityAlarmArns"]["Fn::If"]
-    assert text[0] == "QualityAlarms"
+    assert shown == named  # the quality and archive alarms are added when they exist
+    variables = pkg.props("Dashboard")["DashboardBody"]["Fn::Sub"][1]
+    assert variables["QualityAlarmArns"]["Fn::If"][0] == "QualityAlarms"
+    assert variables["ArchiveAlarmArn"]["Fn::If"][0] == "Archive"
 
 
 def test_quality_alarms_follow_the_stage_parameter(pkg: Package) -> None:

@@ -80,6 +80,8 @@ def test_environment(pkg: Package) -> None:
         "QUARANTINE_PREFIX": "quarantine/",
         "METRICS_NAMESPACE": "Operata/EventProcessor",
         "DEADLINE_MARGIN_MS": "12000",
+        "ARCHIVE": pkg.params["archive"],
+        "ARCHIVE_STREAM": f"{SERVICE}-{pkg.stage}-archive",
     }
     assert all(isinstance(v, str) for k, v in env.items() if k != "QUARANTINE_BUCKET")
 
@@ -178,6 +180,8 @@ def test_function_role_is_scoped_to_its_stream_bucket_and_log_group(pkg: Package
                 assert stream in resource, (action, resource)
             elif service == "s3":
                 assert "FailureBucket" in resource, (action, resource)
+            elif service == "firehose":  # the archive's delivery stream, and only it
+                assert resource.endswith(f'deliverystream/{SERVICE}-{pkg.stage}-archive"}}')
             else:
                 assert service == "logs" and log_group in resource, (action, resource)
     assert set(granted) == {
@@ -193,6 +197,7 @@ def test_function_role_is_scoped_to_its_stream_bucket_and_log_group(pkg: Package
         "kinesis:ListStreams",  # added by osls, scoped to the stream (so it grants nothing)
         "s3:PutObject",
         "s3:ListBucket",
+        "firehose:PutRecordBatch",
     }
     puts = granted["s3:PutObject"]
     assert puts == {
@@ -339,6 +344,7 @@ def test_zip_holds_only_runtime_files(dev: Package) -> None:
     assert "operata" not in top  # the local tools stay out of the zip
     assert not top & FORBIDDEN_TOP
     assert not top & SDK
+    assert not top & {"duckdb", "sqlglot"}  # the query tool's, never the function's
     # Of this repository's own files, only the code goes in (the rest are dependencies).
     repo_top = {p.name for p in ROOT.iterdir()}
     assert top & repo_top <= {"handler.py", "operata_lambda", "schemas"}
@@ -429,6 +435,7 @@ def test_unpacked_zip_processes_a_batch(dev: Package, tmp_path: Path) -> None:
     env = {k: v for k, v in variables.items() if isinstance(v, str)}
     env |= {
         "QUARANTINE_BUCKET": "quarantine-bucket-not-used",  # every record here is valid
+        "ARCHIVE": "false",  # no Firehose here: test_archive_firehose.py delivers rows to one
         "AWS_DEFAULT_REGION": "us-east-1",
         "PATH": os.environ.get("PATH", ""),
     }

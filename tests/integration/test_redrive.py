@@ -53,7 +53,11 @@ def _redrive(aws: dict[str, Any], *extra: str) -> int:
 
 
 def test_redrive_after_a_schema_change(
-    aws: dict[str, Any], schema_dir: Path, capsys: pytest.CaptureFixture[str]
+    aws: dict[str, Any],
+    schema_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     aws["s3"].create_bucket(Bucket=aws["bucket"])
     text_duration = _call_summary("text-duration")
@@ -88,7 +92,10 @@ def test_redrive_after_a_schema_change(
     assert again["quarantinedAt"] > first["quarantinedAt"]  # the entry was written again
     assert again["data"] == first["data"]
 
-    # the real thing: the record that was rejected is processed and moved under redriven/
+    # the real thing: the record that was rejected is processed and moved under redriven/, and
+    # archived, as the function would (the archive on, its rows in local files here)
+    monkeypatch.setenv("ARCHIVE", "true")
+    monkeypatch.setenv("ARCHIVE_DIR", str(tmp_path / "archive"))
     assert _redrive(aws) == 0
     out = capsys.readouterr().out
     assert "processed 1, skipped 0, rejected 1, failed 0" in out
@@ -102,6 +109,12 @@ def test_redrive_after_a_schema_change(
     )
     assert base64.b64decode(moved["data"]) == encode(text_duration)
     assert [e["reason"] for e in quarantined(aws["s3"], aws["bucket"]).values()] == ["not_json"]
+    rows = [
+        json.loads(line)
+        for path in (tmp_path / "archive").rglob("*.json")
+        for line in path.read_text().splitlines()
+    ]
+    assert [row["event_id"] for row in rows] == [text_duration["id"]]
 
 
 def _require_new_field(path: Path) -> None:

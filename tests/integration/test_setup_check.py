@@ -161,6 +161,7 @@ def test_a_plain_eventbridge_event_fails_the_invocation() -> None:
         ("LOG_LEVEL", "LOUD"),
         ("REDACT_PII", "maybe"),
         ("DEADLINE_MARGIN_MS", "-1"),
+        ("ARCHIVE", "sometimes"),
     ],
 )
 def test_an_invalid_setting_fails_the_invocation_naming_it(

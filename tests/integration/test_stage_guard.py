@@ -32,6 +32,7 @@ FREE_FORM = {
     "streamArn",
     "partnerEventBusName",
     "alarmTopicArn",
+    "archiveStream",
 }
 
 
@@ -136,5 +137,7 @@ def test_docs_list_every_parameter_with_its_default() -> None:
             rows[m.group(1)] = m.group(2).strip().strip("'")
     assert set(rows) >= set(DEFAULTS)
     for name, value in DEFAULTS.items():
+        if isinstance(value, str) and "${" in value:
+            continue  # a name made per stage (a Serverless variable): the table says it in words
         if isinstance(value, (int, float)) or (isinstance(value, str) and value):
             assert rows[name] == str(value), name

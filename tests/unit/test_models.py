@@ -74,7 +74,7 @@ def test_missing_optional_parts_are_none() -> None:
 @pytest.mark.parametrize(
     ("name", "model", "identifier"),
     [
-        ("InsightsSummary", InsightsSummary, "ac7a6a89-43ff-4dce-8aa2-1e659475d24e"),
+        ("InsightsSummary", InsightsSummary, "ac7a6a89-1111-2222-3333-1e659475d24e"),
         ("HeadsetSummary", HeadsetSummary, "ac7a6a89-1111-2222-3333-1e659475d24e"),
     ],
 )

@@ -1,11 +1,12 @@
 """CallSummary: one call's quality, agent and machine.
 
 model.py holds the dataclasses, report.py the report block and the summary, metrics.py the
-call's own metrics (quality counts, MOS).
+call's own metrics (quality counts, MOS), archive.py its archive row's summary fields.
 """
 
 from __future__ import annotations
 
+from operata_lambda.events.call_summary.archive import archive
 from operata_lambda.events.call_summary.metrics import METRICS
 from operata_lambda.events.call_summary.model import PERSONAL, CallSummary
 from operata_lambda.events.call_summary.report import render, summarise
@@ -21,4 +22,6 @@ EVENT_TYPE = EventType(
     summarise=summarise,
     metrics=METRICS,
     personal=PERSONAL,
+    contact_id="contact.id.current",
+    archive=archive,
 )

@@ -1,0 +1,107 @@
+"""What the archive adds to the per-record cost: the handler with the archive on, over the same
+handler with it off, as deployed (JSON logs, redaction on, rows to Firehose).
+
+Firehose itself is replaced by an answer given inside botocore, after the request is built and
+signed: the figure holds the rows (built, redacted, encoded), the calls' serialisation and
+signing and the answers' parsing, but no network (waiting on I/O costs no CPU).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+STREAM = "bench-archive"
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.data
+
+
+def _every_entry_accepted(request: Any, **_: Any) -> Any:
+    from botocore.awsrequest import AWSResponse
+
+    count = request.body.count(b'"Data"')  # one per entry; cheaper than reading the body back
+    body = json.dumps(
+        {
+            "FailedPutCount": 0,
+            "Encrypted": True,
+            "RequestResponses": [{"RecordId": str(n)} for n in range(count)],
+        }
+    ).encode()
+    headers = {"Content-Type": "application/x-amz-json-1.1"}
+    return AWSResponse(request.url, 200, headers, _Body(body))
+
+
+def firehose_answering_locally() -> Any:
+    import boto3
+
+    client = boto3.client(
+        "firehose",
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+    )
+    client.meta.events.register("before-send.firehose.PutRecordBatch", _every_entry_accepted)
+    return client
+
+
+def archive_overhead(event: dict[str, Any], repeats: int) -> dict[str, Any]:
+    import handler
+    from operata_lambda import app
+
+    os.environ.pop("QUARANTINE_BUCKET", None)
+    os.environ.update(LOG_FORMAT="json", STAGE="dev", REDACT_PII="true", ARCHIVE_STREAM=STREAM)
+    app.CONTAINER.firehose = firehose_answering_locally()
+    devnull = open(os.devnull, "w")  # noqa: SIM115 - closed below
+
+    def run(archive: bool) -> Callable[[], None]:
+        def handle() -> None:
+            os.environ["ARCHIVE"] = "true" if archive else "false"
+            saved, sys.stdout = sys.stdout, devnull
+            try:
+                response = handler.handler(event, None)
+            finally:
+                sys.stdout = saved
+            assert archive is False or not response["batchItemFailures"], response
+
+        return handle
+
+    def timed(fn: Callable[[], None]) -> float:
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+
+    with_archive, without = run(True), run(False)
+    with_archive()  # a warm container: the client's first call made
+    without()
+    overheads, on_us, off_us = [], [], []
+    records = len(event["Records"])
+    for _ in range(repeats):
+        off = timed(without)
+        on = timed(with_archive)
+        overheads.append((on / off - 1) * 100)
+        on_us.append(on / records * 1e6)
+        off_us.append(off / records * 1e6)
+    devnull.close()
+    os.environ["ARCHIVE"] = "false"
+    return {
+        "value": round(statistics.median(overheads), 1),
+        "records": records,
+        "repeats": repeats,
+        "handler_us_per_record_archive_on": round(statistics.median(on_us), 1),
+        "handler_us_per_record_archive_off": round(statistics.median(off_us), 1),
+        "overhead_min_pct": round(min(overheads), 1),
+        "overhead_max_pct": round(max(overheads), 1),
+    }

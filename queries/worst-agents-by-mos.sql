@@ -1,0 +1,21 @@
+-- Agents with the lowest average MOS, among those with at least min_calls rated calls.
+-- param since date 1970-01-01
+-- param min_calls integer 20
+WITH calls AS (
+  SELECT agent, mos, packet_loss_inbound_pct,
+    row_number() OVER (PARTITION BY event_id ORDER BY arrival_time) AS copy
+  FROM events
+  WHERE detail_type = 'CallSummary' AND event_date >= ? AND mos IS NOT NULL
+)
+SELECT
+  coalesce(agent, '(no agent)') AS agent,
+  count(*) AS calls,
+  round(avg(mos), 2) AS avg_mos,
+  min(mos) AS worst_mos,
+  round(avg(packet_loss_inbound_pct), 2) AS avg_inbound_loss_pct
+FROM calls
+WHERE copy = 1
+GROUP BY agent
+HAVING count(*) >= ?
+ORDER BY avg_mos, calls DESC, agent
+LIMIT 20

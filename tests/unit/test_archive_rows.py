@@ -1,0 +1,144 @@
+"""The archive's row: one per processed event, the table's columns, the type's summary fields,
+the whole detail as JSON (redacted as the log is), and never above Firehose's record limit."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from operata_lambda.archive.rows import (
+    COLUMNS,
+    MAX_ROW_BYTES,
+    OTHER_TYPE,
+    PARTITIONS,
+    by_path,
+    encoded,
+    row,
+)
+from operata_lambda.events.registry import EVENT_TYPES
+from operata_lambda.pipeline.batch import examine
+from operata_lambda.pipeline.outcomes import Outcome, Status
+from operata_lambda.rendering.redact import redact
+from operata_lambda.validation.schemas import schema_set
+from tests.helpers import SOURCES, encode, records_of, source_event
+
+SAMPLES = sorted(path.stem for path in SOURCES.glob("*.json"))
+
+
+def processed(event: dict[str, Any]) -> Outcome:
+    outcome = examine(records_of(encode(event))[0], schema_set(""))
+    assert outcome.status is Status.PROCESSED, outcome.message
+    return outcome
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_every_sample_has_a_row_of_the_tables_columns(name: str) -> None:
+    event = source_event(name)
+    built = row(processed(event))
+    assert list(built) == [*COLUMNS, *PARTITIONS]
+    assert built["event_id"] == event["id"]
+    assert built["sent_detail_type"] == event["detail-type"]
+    assert built["event_date"] == event["time"][:10]
+    assert built["event_time"].startswith(event["time"][:10] + " " + event["time"][11:19])
+    assert json.loads(built["detail"]) == event["detail"]
+    assert built["detail_omitted"] is False
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_a_known_type_has_its_own_partition_and_others_share_one(name: str) -> None:
+    event = source_event(name)
+    built = row(processed(event))
+    known = event["detail-type"] in EVENT_TYPES
+    assert built["detail_type"] == (event["detail-type"] if known else OTHER_TYPE)
+
+
+def test_each_type_names_where_its_contact_id_is() -> None:
+    """AgentReportedIssue keeps it in its context; the others under contact.id.current."""
+    for detail_type, event_type in EVENT_TYPES.items():
+        event = source_event(detail_type)
+        expected = (
+            event["detail"]["context"]["callContactId"]
+            if detail_type == "AgentReportedIssue"
+            else event["detail"]["contact"]["id"]["current"]
+        )
+        assert by_path(event["detail"], event_type.contact_id) == expected
+        assert row(processed(event))["contact_id"] == expected
+
+
+def test_the_samples_of_one_contact_share_its_id() -> None:
+    """The four types' main samples are about one contact, so its timeline joins them."""
+    ids = {row(processed(source_event(name)))["contact_id"] for name in EVENT_TYPES}
+    assert len(ids) == 1
+
+
+def test_summary_fields_are_the_reports_values() -> None:
+    outcome = processed(source_event("CallSummary"))
+    built, summary = row(outcome), outcome.summary
+    assert built["mos"] == summary["mos"]
+    assert built["queue"] == summary["queue"]
+    assert built["agent"] == summary["agent"]
+    assert built["overall_quality"] == summary["overallQuality"]
+    assert built["isp"] == by_path(outcome.envelope.detail, "serviceAgent.network.isp")  # type: ignore[union-attr]
+    insights = processed(source_event("InsightsSummary"))
+    tags = [t["description"] for t in insights.envelope.detail["insights"]["tags"]]  # type: ignore[union-attr]
+    assert row(insights)["insight_tags"] == tags
+
+
+def test_every_types_archive_fields_are_columns() -> None:
+    for detail_type, event_type in EVENT_TYPES.items():
+        outcome = processed(source_event(detail_type))
+        assert set(event_type.archive(outcome.detail)) <= set(COLUMNS)
+
+
+def test_a_value_of_another_type_keeps_the_column_type() -> None:
+    """After `schemas update --allow-type-change` a number may arrive as text, or the reverse:
+    a number column holds null, a text column the value as JSON text."""
+    outcome = processed(source_event("CallSummary"))
+    outcome.detail.web_rtc_session.metrics.mos.avg = "4.2"
+    outcome.detail.contact.queue_name = 42
+    built = row(outcome)
+    assert built["mos"] is None
+    assert built["queue"] == "42"
+
+
+def test_an_unknown_type_keeps_its_name_and_detail() -> None:
+    event = source_event("CallSummary")
+    event["detail-type"] = "BrandNewSummary"
+    built = row(processed(event))
+    assert built["detail_type"] == OTHER_TYPE
+    assert built["sent_detail_type"] == "BrandNewSummary"
+    assert built["contact_id"] is None
+    assert json.loads(built["detail"]) == event["detail"]
+
+
+def test_redaction_masks_the_rows_texts_as_the_log_does() -> None:
+    event = source_event("CallSummary")
+    caller = event["detail"]["contact"]["callerId"]
+    ip = event["detail"]["serviceAgent"]["network"]["mediaIpAddress"]
+    plain = encoded(row(processed(event))).decode()
+    masked = encoded(row(processed(event), redact)).decode()
+    assert caller in plain and ip in plain
+    assert caller not in masked and ip not in masked
+    assert redact(caller) in masked
+
+
+def test_an_oversized_detail_is_left_out_and_flagged_the_summary_kept() -> None:
+    event = source_event("CallSummary")
+    event["detail"]["padding"] = "x" * (MAX_ROW_BYTES + 10)
+    built = row(processed(event))
+    line = encoded(built)
+    assert len(line) <= MAX_ROW_BYTES + 1 and line.endswith(b"\n")
+    kept = json.loads(line)
+    assert kept["detail"] is None and kept["detail_omitted"] is True
+    assert kept["mos"] == built["mos"] and kept["event_id"] == event["id"]
+
+
+def test_a_summary_too_big_without_its_detail_is_clipped() -> None:
+    event = source_event("InsightsSummary")
+    event["detail"]["insights"]["tags"] = [{"description": "y" * 5000} for _ in range(400)]
+    line = encoded(row(processed(event)))
+    assert len(line) <= MAX_ROW_BYTES + 1
+    kept = json.loads(line)
+    assert kept["detail_omitted"] is True and kept["insight_tags"]
