@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from operata_lambda.config import SCHEMA_DIR_ENV
 from tests.helpers import ROOT, SLS, sls_invoke_local
 from tests.integration.test_setup_check import the_one_line
+from tests.packaging import service_copy
 from tests.unit.test_schema_checks import BROKEN, broken_directory, broken_document
 
 
@@ -31,18 +31,13 @@ def test_sls_invoke_local_refuses_a_broken_schema(case: str, tmp_path: Path) -> 
 
 
 # What `sls package` reads on a copy of the project whose schemas/ are broken.
-PACKAGED = ["handler.py", "serverless.yml", "package.json", "requirements.txt"]
-PACKAGED_DIRS = ["operata_lambda", "serverless-plugins", "schemas"]
 
 
 def test_sls_package_refuses_a_broken_schema(tmp_path: Path) -> None:
     case = "pattern Python cannot compile"
     copy = tmp_path / "project"
-    for name in PACKAGED_DIRS:
-        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in PACKAGED:
-        shutil.copy2(ROOT / name, copy / name)
-    (copy / "node_modules").symlink_to(ROOT / "node_modules")
+    copy.mkdir()
+    service_copy(copy)
     (copy / "schemas" / "CallSummary.json").write_text(json.dumps(broken_document(case)))
     environment = {
         **{k: v for k, v in os.environ.items() if k != SCHEMA_DIR_ENV},
