@@ -12,6 +12,9 @@ from typing import Any
 
 FIRST_SEQUENCE = 49590338271490256608559692538361571095921575989136588898
 ARRIVAL = 1685595613.0
+# The sample of a detail-type with no schema (events/source/<it>.json): shown as raw JSON. Operata
+# names its types in PascalCase, so no real type will ever take this name.
+TYPE_WITHOUT_SCHEMA = "test-only-type-without-schema"
 
 
 def kinesis_event(
@@ -21,7 +24,8 @@ def kinesis_event(
     shard: str = "shardId-000000000000",
     partition_keys: Iterable[str] | None = None,
 ) -> dict[str, Any]:
-    """A Lambda Kinesis event holding each payload as one record, in order.
+    """A Lambda Kinesis event holding each payload as one record, in order; the n-th record
+    has sequence number FIRST_SEQUENCE + n whatever follows it.
 
     Partition keys default to the EventBridge rule's (the event id), `pk-<n>` for non-events.
     """
