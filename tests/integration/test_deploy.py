@@ -31,7 +31,15 @@ import boto3
 import pytest
 
 from tests.localaws import DUMMY_CREDENTIALS, REGION
-from tests.packaging import SERVICE, run_sls, service_copy, sls, sls_env
+from tests.packaging import (
+    SERVICE,
+    defaults_listed,
+    run_sls,
+    service_copy,
+    sls,
+    sls_env,
+    stage_params,
+)
 
 pytestmark = pytest.mark.deploy
 
@@ -398,15 +406,11 @@ def test_outputs_are_what_sls_info_shows(deployed: Deployed) -> None:
 
 
 def test_defaults_are_named_when_deploying(deployed: Deployed) -> None:
-    (line,) = [
-        x
-        for x in deployed.deploy_output.splitlines()
-        if "Stage parameters from params.default" in x
-    ]
+    line, listed = defaults_listed(deployed.deploy_output)
     assert f'(stage "{STAGE}" is not under params)' in line
-    assert "batchSize=100" in line
+    assert listed["batchSize"] == str(stage_params(STAGE)["batchSize"])
     # --param values are not defaults
-    assert "partnerEventBusName=" not in line and "alarmTopicArn=" not in line
+    assert "partnerEventBusName" not in listed and "alarmTopicArn" not in listed
 
 
 def test_local_stage_is_refused_before_anything_is_created(
@@ -418,7 +422,7 @@ def test_local_stage_is_refused_before_anything_is_created(
     assert proc.returncode != 0
     lines = (proc.stdout + proc.stderr).splitlines()
     (line,) = [x for x in lines if "sls invoke local only" in x]
-    assert line.startswith('Stage "local" is for sls invoke local only')
+    assert line.startswith('Stage "local" (the default) is for sls invoke local only')
     stacks = deployed.client("cloudformation").list_stacks()["StackSummaries"]
     assert not [s for s in stacks if s["StackName"] == f"{SERVICE}-local"]
     assert not (service / ".serverless").exists()

@@ -86,18 +86,12 @@ def test_bad_records_batch_names_every_bad_record(capsys: pytest.CaptureFixture[
 @pytest.mark.parametrize(
     ("event", "rejected"),
     [
-        ({}, 0),
-        ({"Records": None}, 0),
         ({"Records": []}, 0),
-        ({"Records": "abc"}, 0),
-        ({"Records": {"kinesis": {}}}, 0),
-        ({"Records": [None, 5, "x", {}]}, 4),
+        ({"Records": [None, 5, "x", {}, {"kinesis": {}}]}, 5),
         ({"Records": [{"kinesis": {"data": None, "sequenceNumber": 7}}]}, 1),
-        ([], 0),
-        (None, 0),
     ],
 )
-def test_malformed_events_never_raise(
+def test_malformed_records_never_raise(
     event: Any, rejected: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert handler.handler(event, None) == {"batchItemFailures": []}
