@@ -31,6 +31,9 @@ COMMANDS = {
     "consume": ("operata.stream", "consume_command"),
     "redrive": ("operata.redrive", "redrive_command"),
     "schemas": ("operata.schema_tools", "schemas_command"),
+    "outputs": ("operata.stack", "outputs_command"),
+    "remove-check": ("operata.stack", "remove_check_command"),
+    "local-aws": ("operata.local_aws", "local_aws_command"),
 }
 
 
@@ -186,6 +189,29 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--prefix", help="default: QUARANTINE_PREFIX, as the function reads it")
     _aws_options(p)
     p.add_argument("--dry-run", action="store_true", help="say what would be done; change nothing")
+
+    p = commands.add_parser(
+        "outputs", help="a deployed stage's stream, bucket, function, dashboard"
+    )
+    p.add_argument("--stage", required=True, help="the deployed stage")
+    _aws_options(p)
+
+    p = commands.add_parser(
+        "remove-check", help="before removing a stage: what its buckets hold (make remove)"
+    )
+    p.add_argument("--stage", required=True, help="the deployed stage")
+    p.add_argument(
+        "--empty-buckets",
+        action="store_true",
+        help="delete what the buckets removed with the stack hold (retained buckets are kept)",
+    )
+    _aws_options(p)
+
+    p = commands.add_parser("local-aws", help="start or stop a local AWS API (moto) on loopback")
+    p.add_argument("action", choices=["start", "stop"])
+    p.add_argument(
+        "--port", type=number(int, 1024, 65535), default=4566, help="default: %(default)s"
+    )
 
     p = commands.add_parser("schemas", help="compare, update and check the JSON Schemas")
     verbs = p.add_subparsers(dest="verb", required=True)

@@ -170,8 +170,8 @@ class StageGuard {
 
   pointToMakeRemove() {
     this.log.notice(
-      `sls remove: a bucket that still holds records is not removed; make remove STAGE=${this.stage} ` +
-        'says what it holds and, with EMPTY_BUCKETS=yes, empties it first'
+      `sls remove: the stack's buckets must be empty (retained ones are kept): make remove ` +
+        `STAGE=${this.stage} says what they hold and, with EMPTY_BUCKETS=yes, empties them first`
     );
   }
 }

@@ -30,6 +30,8 @@ from typing import Any
 import boto3
 import pytest
 
+from operata.cli import main
+from operata.stack import OUTPUTS as STACK_OUTPUTS
 from tests.localaws import DUMMY_CREDENTIALS, REGION
 from tests.packaging import (
     SERVICE,
@@ -60,6 +62,7 @@ MOTO_GAPS = {
     "deploys) is executed",
 }
 OUTPUTS = {"StreamArn", "StreamName", "FailureBucketName", "FunctionName", "DashboardName"}
+assert set(STACK_OUTPUTS) == OUTPUTS
 
 
 @dataclass
@@ -379,6 +382,20 @@ def test_saved_queries_in_the_template(deployed: Deployed) -> None:
     assert deployed.physical["ProcessEventsLogGroup"] == f"/aws/lambda/{FUNCTION_NAME}"
 
 
+def test_outputs_command_reads_them_from_the_resources_when_moto_has_none(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (stack,) = deployed.client("cloudformation").describe_stacks(StackName=STACK)["Stacks"]
+    assert not stack.get("Outputs")  # MOTO_GAPS: the change set computed none
+    assert main(["outputs", "--stage", STAGE, "--endpoint-url", deployed.endpoint]) == 0
+    printed = dict(line.split(": ", 1) for line in capsys.readouterr().out.splitlines())
+    assert set(printed) == OUTPUTS
+    assert printed["StreamArn"] == _stream_arn(deployed)
+    for key, logical in STACK_OUTPUTS.items():
+        if key != "StreamArn":
+            assert printed[key] == deployed.physical[logical], key
+
+
 def test_outputs_are_what_sls_info_shows(deployed: Deployed) -> None:
     cloudformation = deployed.client("cloudformation")
     # moto computes a stack's outputs on create_stack and update_stack only, not when it
@@ -430,3 +447,70 @@ def test_local_stage_is_refused_before_anything_is_created(
 
 def test_deployed_code_is_the_packaged_zip(deployed: Deployed) -> None:
     assert _function(deployed)["CodeSize"] == deployed.zip_path.stat().st_size
+
+
+# --- removing the stage (last: the stack is gone afterwards) ----------------------------------
+
+
+def test_remove_check_says_what_would_be_lost_and_empties_only_when_asked(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s3 = deployed.client("s3")
+    bucket = deployed.physical["FailureBucket"]
+    prefix = stage_params(STAGE)["quarantinePrefix"]
+    keys = [
+        f"{prefix}not_json/2023/06/01/shard/1.json",
+        f"{prefix}not_json/2023/06/01/shard/2.json",
+    ]
+    keys += ["aws/lambda/mapping/shard/2023/06/01/batch.json", "redriven/x.json"]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"{}")
+    check = ["remove-check", "--stage", STAGE, "--endpoint-url", deployed.endpoint]
+
+    assert main(check) == 1
+    out, err = capsys.readouterr()
+    (line,) = [x for x in out.splitlines() if bucket in x]
+    assert f"records set aside, not replayed yet ({prefix}): 2" in line
+    assert "batches the event source mapping gave up on (not replayed yet) (aws/lambda/): 1" in line
+    assert "records already replayed (redriven/): 1" in line
+    assert line.endswith("lost when the stack is removed")
+    (error,) = err.splitlines()
+    assert f"make remove STAGE={STAGE} EMPTY_BUCKETS=yes" in error
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == len(keys)  # nothing deleted
+
+    assert main([*check, "--empty-buckets"]) == 0
+    assert f"{bucket}: emptied" in capsys.readouterr().out
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_remove_check_never_empties_a_retained_bucket(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stage = "retained"
+    template = {"Resources": {"Kept": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain"}}}
+    cloudformation = deployed.client("cloudformation")
+    cloudformation.create_stack(StackName=f"{SERVICE}-{stage}", TemplateBody=json.dumps(template))
+    (kept,) = [
+        r["PhysicalResourceId"]
+        for r in cloudformation.list_stack_resources(StackName=f"{SERVICE}-{stage}")[
+            "StackResourceSummaries"
+        ]
+    ]
+    deployed.client("s3").put_object(Bucket=kept, Key="quarantine/a.json", Body=b"{}")
+    argv = ["remove-check", "--stage", stage, "--endpoint-url", deployed.endpoint]
+    assert main([*argv, "--empty-buckets"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"Kept {kept}: kept after the stack is removed (Retain)")
+    assert deployed.client("s3").list_objects_v2(Bucket=kept)["KeyCount"] == 1
+
+
+def test_sls_remove_points_to_make_remove(deployed: Deployed) -> None:
+    proc = sls(
+        "remove", *deployed.sls_args, env=deployed.sls_env, cwd=deployed.service, timeout=600
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    (line,) = [x for x in output.splitlines() if x.startswith("sls remove:")]
+    assert f"make remove STAGE={STAGE}" in line
+    stacks = deployed.client("cloudformation").list_stacks()["StackSummaries"]
+    assert all(s["StackStatus"] == "DELETE_COMPLETE" for s in stacks if s["StackName"] == STACK)
