@@ -108,9 +108,10 @@ def deployed(aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         aws_endpoint, template, physical, topic_arn, zip_path, deploy_output, args, env, service
     )
 
-    run_sls("remove", *args, env=env, cwd=service, timeout=900)
+    # test_sls_remove_points_to_make_remove removes the stack; when it did not run, do it here.
     stacks = cloudformation.list_stacks()["StackSummaries"]
-    assert {s["StackStatus"] for s in stacks if s["StackName"] == STACK} <= {"DELETE_COMPLETE"}
+    if {s["StackStatus"] for s in stacks if s["StackName"] == STACK} - {"DELETE_COMPLETE"}:
+        run_sls("remove", *args, env=env, cwd=service, timeout=900)
 
 
 def _role_policy(d: Deployed, role_name: str) -> dict[str, Any]:

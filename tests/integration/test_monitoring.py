@@ -550,6 +550,12 @@ def test_saved_query_fields_are_in_the_function_lines(
     assert matching, f"no JSON line matches {comparisons}"
     keys = set().union(*(line.keys() for line in matching))
     assert fields <= keys, sorted(fields - keys)
+    # An alias that is also a function or a field of the lines is ambiguous where it is used
+    # again (`sort latest desc`): every alias is a name of its own.
+    aliases = set(re.findall(r"\bas (\w+)", query))
+    functions = set(re.findall(r"\b(\w+)\(", query))
+    all_keys = set().union(*(line.keys() for line in json_lines))
+    assert not aliases & (functions | all_keys | {"latest", "earliest"}), aliases
 
 
 def test_query_terms_parser() -> None:
