@@ -39,6 +39,12 @@ const AWS_COMMANDS = new Set([
   'invoke',
 ]);
 
+// Environment variable -> the stage parameter that names the resource, what goes there, and
+// how its name is shown.
+const STAGE_RESOURCES = {
+  QUARANTINE_BUCKET: { param: 'quarantineBucket', what: 'rejected records', shown: (name) => `s3://${name}` },
+};
+
 function describeRule(rule) {
   if (rule.oneOf) return `one of ${rule.oneOf.join(', ')}`;
   const [min, max] = rule.integer || rule.number;
@@ -131,22 +137,23 @@ class StageGuard {
     return `Stage parameters from params.default${where}:${lines.length ? '' : ' none'}\n${lines.join('\n')}`.trimEnd();
   }
 
-  // The stage's quarantineBucket is its stack's bucket (a CloudFormation reference) or a name:
-  // a local run writes there only when --param names the bucket.
+  // A deployed stage's own resources, as the function's environment names them: a local run
+  // writes to one only when --param names it (a CloudFormation reference cannot be resolved
+  // without AWS, and a name would be the stage's live resource).
   keepRejectedRecordsLocal() {
     const environment = this.serverless.service.provider.environment || {};
-    const chosen = this.cli.quarantineBucket;
-    if (chosen) {
-      environment.QUARANTINE_BUCKET = chosen;
-      this.log.notice(`invoke local: rejected records are written to s3://${chosen} (--param=quarantineBucket)`);
-      return;
-    }
-    environment.QUARANTINE_BUCKET = '';
-    if (this.stage !== LOCAL_STAGE) {
-      this.log.notice(
-        `invoke local: rejected records are kept in .quarantine/, not in stage "${this.stage}"'s ` +
-          'bucket (--param=quarantineBucket=NAME writes them to a bucket)'
-      );
+    for (const [variable, { param, what, shown }] of Object.entries(STAGE_RESOURCES)) {
+      if (!(variable in environment)) continue;
+      const chosen = this.cli[param];
+      environment[variable] = chosen || '';
+      if (chosen) {
+        this.log.notice(`invoke local: ${what} are written to ${shown(chosen)} (--param=${param})`);
+      } else if (this.stage !== LOCAL_STAGE) {
+        this.log.notice(
+          `invoke local: ${what} stay local, not in stage "${this.stage}"'s resources ` +
+            `(--param=${param}=NAME writes them there)`
+        );
+      }
     }
   }
 
