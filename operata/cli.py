@@ -208,7 +208,9 @@ def parser() -> argparse.ArgumentParser:
     _aws_options(p)
 
     p = commands.add_parser("local-aws", help="start or stop a local AWS API (moto) on loopback")
-    p.add_argument("action", choices=["start", "stop"])
+    p.add_argument(
+        "action", choices=["start", "stop"], help="start: in the background; stop: forget it all"
+    )
     p.add_argument(
         "--port", type=number(int, 1024, 65535), default=4566, help="default: %(default)s"
     )
