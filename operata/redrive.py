@@ -14,11 +14,11 @@ Two kinds of object are read from the bucket:
 are laid out like the bucket's keys, without the prefix, and move under `<dir>/redriven/`.
 `--reason`, `--detail-type` and `--date` select what is read, for both.
 
-Each record goes through the function's own wiring (operata_lambda.app.run) with the bucket's
-quarantine and the usual report. An object whose records now all succeed (processed or skipped)
-or are quarantined again is moved under `redriven/`; a record still rejected has its entry
-rewritten with the new error (under its new reason's key, the old one removed); anything that
-failed stays where it was.
+Each record goes through the function's own wiring (operata_lambda.app: build_sinks, run) with
+the store's quarantine and the usual report. An object whose records now all succeed
+(processed or skipped) or are quarantined again is moved under `redriven/`; a record still
+rejected has its entry rewritten with the new error (under its new reason's key, the old one
+removed); anything that failed stays where it was.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from operata.aws import ToolError
 from operata.cli import ON_FAILURE_REASON
 from operata.stream import aws_client, delivered
 from operata_lambda import app
@@ -40,7 +41,8 @@ from operata_lambda.config import Settings, key_prefix
 from operata_lambda.pipeline.batch import examine
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome, Status
-from operata_lambda.sinks.base import Sink
+from operata_lambda.setup_check import full_schema_problem
+from operata_lambda.sinks.base import Quarantine
 from operata_lambda.sinks.quarantine import LocalQuarantine, S3Quarantine, key_for
 from operata_lambda.validation import schemas
 from operata_lambda.validation.schemas import schema_set
@@ -64,7 +66,7 @@ class Store(Protocol):
     def read(self, key: str) -> bytes: ...
     def move(self, key: str, to: str) -> None: ...
     def delete(self, key: str) -> None: ...
-    def quarantine(self, prefix: str) -> Sink: ...
+    def quarantine(self, prefix: str) -> Quarantine: ...
 
 
 @dataclass
@@ -85,7 +87,7 @@ class Bucket:
     def delete(self, key: str) -> None:
         self.s3.delete_object(Bucket=self.name, Key=key)
 
-    def quarantine(self, prefix: str) -> Sink:
+    def quarantine(self, prefix: str) -> Quarantine:
         return S3Quarantine(self.name, prefix, client=self.s3)
 
 
@@ -110,7 +112,7 @@ class Folder:
     def delete(self, key: str) -> None:
         (self.directory / key).unlink()
 
-    def quarantine(self, prefix: str) -> Sink:
+    def quarantine(self, prefix: str) -> Quarantine:
         return LocalQuarantine(str(self.directory / prefix))
 
 
@@ -165,8 +167,13 @@ class Redrive:
         if self.dry_run:
             schemas = schema_set(settings.schema_dir)
             return [examine(record, schemas) for record in records]
-        quarantine = self.store.quarantine(self.prefix)
-        return app.run(records, settings, stream=self.out, quarantine=quarantine, metrics=False)
+        sinks = app.build_sinks(
+            settings,
+            stream=self.out,
+            quarantine=self.store.quarantine(self.prefix),
+            metrics=False,  # redrive's output is read by a person, not by CloudWatch
+        )
+        return app.run(records, settings, sinks)
 
     def move(self, key: str) -> None:
         if self.dry_run:
@@ -280,6 +287,9 @@ def read_range(kinesis: Any, info: dict[str, Any]) -> list[KinesisRecord]:
 def redrive_command(args: argparse.Namespace) -> int:
     schemas.clear_cache()  # the schemas as they are on disk now
     settings = Settings.from_env()
+    broken = full_schema_problem(settings.schema_dir)
+    if broken:  # no record is run through a schema that cannot be used
+        raise ToolError(broken)
     store: Store
     if args.bucket is None:
         directory = Path(args.local or settings.quarantine_dir)

@@ -5,11 +5,11 @@ registry entry each type module declares).
 JSON names are camelCase and attributes snake_case. Every field is optional except the
 identifiers the schemas require, so an event lacking a metric still builds (and shows n/a).
 
-dataclasses-json (which imports marshmallow, importlib.metadata and packaging: about 50 ms)
-is imported when a model's to_dict, from_dict, to_json, from_json or schema is first called,
-not by `import handler`: the hot path builds models with events.builders, from the same
-configuration (the letter case and the field metadata below, as dataclasses_json.config
-writes them).
+dataclasses-json (which imports marshmallow, importlib.metadata and packaging: a large part
+of a cold start, docs/performance.md) is imported when a model's to_dict, from_dict, to_json,
+from_json or schema is first called, not by `import handler`: the hot path builds models with
+events.builders, from the same configuration (the letter case and the field metadata below,
+as dataclasses_json.config writes them).
 """
 
 from __future__ import annotations
@@ -171,11 +171,23 @@ class Envelope(Model):
 
 
 @dataclass(frozen=True)
+class TypeMetrics:
+    """A detail-type's own metrics, in the batch's EMF document (the metrics sink writes them)."""
+
+    counts: tuple[str, ...]  # Count metrics, written every batch: 0 when no record adds to one
+    values: tuple[str, ...]  # written as the list of every record's value (unit None), e.g. MOS
+    # a processed record's summary -> {count name: 1, value name: its value}; names it leaves
+    # out add nothing (a call without a MOS)
+    measure: Callable[[dict[str, Any]], dict[str, float]]
+
+
+@dataclass(frozen=True)
 class EventType:
     """Everything the pipeline and the sinks need for one Operata detail-type.
 
-    Each type module (call_summary.py, ...) declares one as EVENT_TYPE; registry.py collects
-    them. The schema is found by the same name in schemas/ (validation.schemas).
+    Each type module (insights_summary.py, the call_summary package, ...) declares one as
+    EVENT_TYPE; registry.py collects them. The schema is found by the same name in schemas/
+    (validation.schemas).
     """
 
     detail_type: str  # as Operata sends it in `detail-type`: "CallSummary"
@@ -183,3 +195,4 @@ class EventType:
     model: type[Any]  # the dataclass the detail is built into
     render: Callable[[Any], list[str]]  # the model -> the text block's lines
     summarise: Callable[[Any], dict[str, Any]]  # the model -> the JSON line's fields
+    metrics: TypeMetrics | None = None  # the type's own metrics; None: the common counts only

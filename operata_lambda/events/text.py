@@ -139,10 +139,6 @@ def header(envelope: Envelope, title: str) -> list[str]:
     ]
 
 
-def report_block(envelope: Envelope, title: str, body: list[str]) -> str:
-    return "\n".join([*header(envelope, title), *body, RULE])
-
-
 # --- a detail-type with no model yet ---------------------------------------------------------
 
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from operata_lambda.events.text import RULE, header, render_unknown
-from operata_lambda.pipeline.outcomes import Outcome, Status
+from operata_lambda.pipeline.outcomes import Outcome, Reason, Status
 from operata_lambda.validation.drift import NewField
-
-PROCESSING_ERROR = "processing_error"
 
 
 def batch_message(count: int) -> str:
@@ -27,7 +25,7 @@ def message(outcome: Outcome) -> str:
     if outcome.status is Status.SKIPPED:
         return f"Skipping non-Operata event from source: {outcome.source}"
     if outcome.status is Status.REJECTED:
-        words = "Error processing" if outcome.reason == PROCESSING_ERROR else "Error parsing"
+        words = "Error processing" if outcome.reason == Reason.PROCESSING_ERROR else "Error parsing"
         return f"{words} event: {outcome.message}"
     return outcome.message
 

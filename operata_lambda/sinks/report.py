@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TextIO
 
 from operata_lambda.config import LEVELS, Settings
@@ -20,7 +21,7 @@ from operata_lambda.rendering import lines, safe
 from operata_lambda.rendering.drift_notices import DriftNotices
 from operata_lambda.rendering.redact import labelled
 from operata_lambda.rendering.redact import redact as redact_pii
-from operata_lambda.sinks.base import SinkUnavailable
+from operata_lambda.sinks.base import SinkUnavailable, Write, nothing
 
 LEVEL_OF = {
     Status.PROCESSED: "INFO",
@@ -39,6 +40,11 @@ class Invocation:
 
 
 class Report:
+    """The report sink (sinks/base.py): it may fail a record, when its stream cannot be written."""
+
+    name = "report"
+    fails_records = True
+
     def __init__(
         self,
         settings: Settings,
@@ -78,22 +84,31 @@ class Report:
             request = f" request_id={inv.request_id}" if inv.request_id else ""
             self._write([safe.text_line(f"{text}{request}{cold}")])
 
-    def take(self, outcome: Outcome) -> None:
-        rendered: list[str] = []  # all of it before any is written: a bug leaves nothing behind
-        if outcome.envelope is not None and self._enabled("DEBUG"):
-            rendered.append(self._debug_envelope(outcome))
-        if outcome.new_fields and self._enabled("WARNING"):
-            rendered += [self._drift(outcome, f) for f in self.drift.untold(outcome)]
+    def take(self, outcome: Outcome) -> Write:
+        """The record's lines, rendered now; written by the returned write."""
+        entry: list[str] = []
         level = LEVEL_OF[outcome.status]
         if self._enabled(level):
             if self.json:
-                entry = lines.json_entry(level, outcome, self.invocation.request_id)
+                document = lines.json_entry(level, outcome, self.invocation.request_id)
                 if outcome.violation is not None:
-                    entry["error"] = self._error(outcome.error())
-                rendered.append(safe.json_line(entry))
+                    document["error"] = self._error(outcome.error())
+                entry.append(safe.json_line(document))
             else:
-                rendered += [safe.text_line(line) for line in lines.text_lines(outcome)]
-        self._write(rendered)
+                entry += [safe.text_line(line) for line in lines.text_lines(outcome)]
+        before: list[str] = []
+        if outcome.envelope is not None and self._enabled("DEBUG"):
+            before.append(self._debug_envelope(outcome))
+        if outcome.new_fields and self._enabled("WARNING"):
+            # Last: marking a field as told is the one thing take changes in the sink.
+            before += [self._drift(outcome, f) for f in self.drift.untold(outcome)]
+        rendered = before + entry
+        if not rendered:
+            return nothing
+        text = "\n".join(rendered)
+        if self.redact is not None:
+            text = self.redact(text)
+        return partial(self._write_text, text)
 
     def flush(self) -> None:
         """Every line is written as its record is taken: nothing is held."""
@@ -138,6 +153,9 @@ class Report:
         text = "\n".join(rendered)
         if self.redact is not None:
             text = self.redact(text)
+        self._write_text(text)
+
+    def _write_text(self, text: str) -> None:
         try:
             try:
                 self.stream.write(text + "\n")
@@ -145,4 +163,4 @@ class Report:
                 safe_text = text.encode("utf-8", "backslashreplace").decode("utf-8")
                 self.stream.write(safe_text + "\n")
         except (OSError, ValueError) as exc:  # ValueError: the stream is closed
-            raise SinkUnavailable("report", exc) from exc
+            raise SinkUnavailable(self.name, exc) from exc

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from operata_lambda.validation.schemas import dotted
+from operata_lambda.validation.json_types import json_type
+from operata_lambda.validation.paths import dotted
 
 ITEMS = None  # in `parts`: an item of an array
 Parts = tuple[str | None, ...]
@@ -38,22 +39,6 @@ class TypeConflict:
 class MissingField:
     path: str  # a required property the instance lacks
     parts: Parts = field(default=(), compare=False)
-
-
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def type_matches(schema_type: Any, seen: str) -> bool:

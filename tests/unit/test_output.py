@@ -265,7 +265,7 @@ def test_debug_envelope_line_does_not_need_dataclasses_json() -> None:
         "record = KinesisRecord.from_lambda(kinesis_event([raw])['Records'][0])\n"
         "out = io.StringIO()\n"
         "Report(Settings(log_format='json', log_level='DEBUG'), out)"
-        ".take(examine(record, schema_set()))\n"
+        ".take(examine(record, schema_set()))()\n"
         "envelope = json.loads(out.getvalue().splitlines()[0])['envelope']\n"
         "assert envelope['time'] == '2023-06-01T05:00:13+00:00', envelope['time']\n"
         "assert envelope['detail'] == json.loads(raw)['detail']\n"

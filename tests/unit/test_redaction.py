@@ -321,6 +321,6 @@ def test_a_lone_surrogate_still_gets_its_log_line() -> None:
     report = Report(Settings(), stream)
     record = records_of(json.dumps(event).encode())[0]
     outcome = examine(record, schema_set())
-    report.take(outcome)
+    report.take(outcome)()
     assert outcome.status is Status.SKIPPED
     assert f"SKIPPED seq={record.sequence_number}" in raw.getvalue().decode()
