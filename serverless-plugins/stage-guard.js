@@ -9,7 +9,8 @@
 // - `sls package` / `sls deploy` print the parameters taken from `params.default`, one a line;
 // - `sls invoke local` never writes into a deployed stage's bucket: rejected records are kept
 //   in .quarantine/ unless `--param=quarantineBucket=NAME` names a bucket, which is said;
-// - a local run whose Python fails prints the Python's own lines, without a JavaScript stack;
+// - a local run whose Python fails prints the Python's own lines, without a JavaScript stack,
+//   and a -p file ending in .json that is not JSON is one `setup error:` line;
 // - `sls remove` says, in one line, what it leaves behind and which command empties it.
 // Parameters are merged as osls merges them for `${param:...}`: --param, then
 // params.<stage>, then params.default.
@@ -96,7 +97,10 @@ class StageGuard {
 
   report() {
     if (this.fromDefaults && this.log) this.log.notice(this.fromDefaults);
-    if (this.command === 'invoke local') this.keepRejectedRecordsLocal();
+    if (this.command === 'invoke local') {
+      this.keepRejectedRecordsLocal();
+      this.jsonFileAsSetupError();
+    }
   }
 
   check() {
@@ -157,10 +161,36 @@ class StageGuard {
     }
   }
 
-  withoutJavaScriptStack() {
-    const plugin = this.serverless.pluginManager.plugins.find(
+  invokeLocalPlugin() {
+    return this.serverless.pluginManager.plugins.find(
       (p) => p.constructor && p.constructor.name === 'AwsInvokeLocal'
     );
+  }
+
+  // osls parses a -p file ending in .json itself: one that is not JSON is said as the function
+  // says any other input that is not a Lambda Kinesis event.
+  jsonFileAsSetupError() {
+    const plugin = this.invokeLocalPlugin();
+    if (!plugin || plugin.validateFile.stageGuard) return;
+    const original = plugin.validateFile.bind(plugin);
+    const wrapped = async (filePath, key) => {
+      try {
+        return await original(filePath, key);
+      } catch (error) {
+        if (error.code !== 'INVOKE_LOCAL_INVALID_FILE_CONTENT') throw error;
+        const why = String(error.message).split(' failed with: ').pop();
+        return this.fail(
+          `setup error: ${filePath} is not JSON (${why}): -p takes a Lambda Kinesis event; wrap ` +
+            'EventBridge event files with python -m operata kinesis-event FILE... -o batch.json'
+        );
+      }
+    };
+    wrapped.stageGuard = true;
+    plugin.validateFile = wrapped;
+  }
+
+  withoutJavaScriptStack() {
+    const plugin = this.invokeLocalPlugin();
     if (!plugin || plugin.invokeLocalPython.stageGuard) return;
     const original = plugin.invokeLocalPython.bind(plugin);
     const wrapped = async (...args) => {

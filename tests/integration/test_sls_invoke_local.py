@@ -110,18 +110,19 @@ def test_a_bucket_named_by_param_is_written_and_said(aws_endpoint: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("content", "named"),
+    ("name", "content", "named"),
     [
-        ("this is not JSON {", "text, not JSON"),
-        ("{}", "without a Records list"),
-        ('{"records": []}', '"records" where Lambda writes "Records"'),
-        ('{"Records": [{"body": "{}"}]}', "no record of the event holds a kinesis object"),
+        ("input.txt", "this is not JSON {", "text, not JSON"),
+        ("input.json", '{"Records": [', "input.json is not JSON ("),
+        ("input.json", "{}", "without a Records list"),
+        ("input.json", '{"records": []}', '"records" where Lambda writes "Records"'),
+        ("input.json", '{"Records": [{"body": "{}"}]}', "no record of the event holds a kinesis"),
     ],
 )
 def test_a_file_that_is_not_a_kinesis_event_is_one_setup_error(
-    tmp_path: Path, content: str, named: str
+    tmp_path: Path, name: str, content: str, named: str
 ) -> None:
-    path = tmp_path / "input.txt"
+    path = tmp_path / name
     path.write_text(content)
     result = invoke_local(str(path), stage=None)
     output = quiet(result)
