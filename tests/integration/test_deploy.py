@@ -61,6 +61,7 @@ MOTO_GAPS = {
     "Outputs": "computed on create_stack and update_stack, not when a change set (as osls "
     "deploys) is executed",
 }
+MAPPING = "ProcessEventsEventSourceMappingKinesis"
 OUTPUTS = {"StreamArn", "StreamName", "FailureBucketName", "FunctionName", "DashboardName"}
 assert set(STACK_OUTPUTS) == OUTPUTS
 
@@ -177,6 +178,8 @@ def test_event_source_mapping(deployed: Deployed) -> None:
     assert mapping["MaximumRecordAgeInSeconds"] == 3600
     bucket_arn = f"arn:aws:s3:::{deployed.physical['FailureBucket']}"
     assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": bucket_arn}}
+    assert mapping["MetricsConfig"] == {"Metrics": ["EventCount"]}  # on-failure-records alarm
+    assert mapping["UUID"] == deployed.physical[MAPPING]
 
 
 def test_stream(deployed: Deployed) -> None:
@@ -317,8 +320,7 @@ def test_alarms_are_well_formed_and_notify_the_topic(deployed: Deployed) -> None
     assert duration["percentOfTimeout"]["Expression"] == "100 * duration / (60 * 1000)"
     writes = described["OnFailureRecordsAlarm"]
     assert {d["Name"]: d["Value"] for d in writes["Dimensions"]} == {
-        "BucketName": deployed.physical["FailureBucket"],
-        "FilterId": "on-failure-records",
+        "EventSourceMappingUUID": deployed.physical[MAPPING],
     }
     bucket = deployed.physical["FailureBucket"]
     rejected = described["RecordsRejectedAlarm"]["AlarmDescription"]
@@ -350,10 +352,9 @@ def test_dashboard(deployed: Deployed) -> None:
         if not isinstance(r[0], dict)
     ]
     lambda_dims = {tuple(r[2:]) for r in rows if r[0] == "AWS/Lambda"}
-    assert lambda_dims == {("FunctionName", FUNCTION_NAME)}
-    s3_dims = {tuple(r[2:]) for r in rows if r[0] == "AWS/S3"}
-    assert s3_dims == {
-        ("BucketName", deployed.physical["FailureBucket"], "FilterId", "on-failure-records")
+    assert lambda_dims == {
+        ("FunctionName", FUNCTION_NAME),
+        ("EventSourceMappingUUID", deployed.physical[MAPPING]),
     }
     own = {tuple(r[2:]) for r in rows if r[0] == "Operata/EventProcessor"}
     assert own == {("Service", SERVICE, "Stage", STAGE)}
