@@ -31,7 +31,7 @@ import handler
 from operata.fixtures import kinesis_event
 from operata_lambda import app
 from tests.helpers import EVENTS, call_summary_with_three_new_fields, encode
-from tests.packaging import FUNCTION, ROOT, SERVICE, Package
+from tests.packaging import FUNCTION, MAPPING, ROOT, SERVICE, Package
 
 # The AWS metrics this stack may use, by the names AWS publishes them under: Lambda's
 # per-function metrics for a stream-triggered function, and S3 request metrics.
@@ -41,7 +41,6 @@ LAMBDA_METRICS = {
 }  # fmt: skip
 # The event source mapping's own metrics (AWS/Lambda, per EventSourceMappingUUID), published
 # only when its MetricsConfig asks for the EventCount group.
-MAPPING = "ProcessEventsEventSourceMappingKinesis"
 MAPPING_EVENT_COUNTS = {
     "PolledEventCount", "FilteredOutEventCount", "InvokedEventCount", "FailedInvokeEventCount",
     "DroppedEventCount", "OnFailureDestinationDeliveredEventCount", "DeletedEventCount",

@@ -239,7 +239,6 @@ def _metric(alarm: dict[str, Any], metric_id: str) -> dict[str, Any]:
 
 
 FUNCTION_DIMENSIONS = [{"Name": "FunctionName", "Value": {"Ref": FUNCTION}}]
-MAPPING = "ProcessEventsEventSourceMappingKinesis"  # osls names it after the stream event
 
 
 def test_error_rate_alarm(pkg: Package) -> None:
