@@ -6,7 +6,7 @@
 // - every parameter named in `custom.paramRules` must hold an allowed value, and every
 //   `--param` given on the command line must name a parameter of `params.default`
 //   (`sls package`, `sls deploy` and `sls invoke local` alike);
-// - `sls package` / `sls deploy` print the parameters taken from `params.default`, one a line;
+// - `sls package` / `sls deploy` print the parameters taken from `params.default`, one per line;
 // - `sls invoke local` never writes into a deployed stage's bucket: rejected records are kept
 //   in .quarantine/ unless `--param=quarantineBucket=NAME` names a bucket, which is said;
 // - a local run whose Python fails prints the Python's own lines, without a JavaScript stack,
