@@ -4,11 +4,18 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 SLS   := node_modules/.bin/sls
 STAGE ?= dev
+# LOCAL_AWS=yes: deploy, outputs and remove talk to the local AWS of `make local-aws` (moto, in
+# memory, on loopback), with credentials it does not check.
+LOCAL_AWS_PORT ?= 4566
+LOCAL_AWS_ENV := AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCAL_AWS_PORT) AWS_ACCESS_KEY_ID=local \
+	AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
+AWS_ENV := $(if $(filter yes,$(LOCAL_AWS)),$(LOCAL_AWS_ENV))
 # sls invoke local and serverless-python-requirements start the runtime's interpreter
 # (python3.12) by name: the virtualenv's bin comes first on PATH so they find ours.
 RUN   := PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 
-.PHONY: install demo test lint unit fuzz bench fixtures package deploy remove print clean
+.PHONY: install demo test lint unit fuzz bench fixtures package deploy remove print outputs \
+	local-aws local-aws-stop clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -58,13 +65,30 @@ package: install
 	$(RUN) $(SLS) package --stage $(STAGE)
 
 deploy: install
-	$(RUN) $(SLS) deploy --stage $(STAGE)
+	$(AWS_ENV) $(RUN) $(SLS) deploy --stage $(STAGE)
 
+# The stage's stream, bucket, function and dashboard (from the stack's resources where the
+# local AWS computes no outputs).
+outputs: install
+	$(AWS_ENV) $(PY) -m operata outputs --stage $(STAGE)
+
+# Says what the stack's buckets hold; EMPTY_BUCKETS=yes empties those removed with the stack
+# (retained ones are kept), then the stack is removed.
 remove: install
-	$(RUN) $(SLS) remove --stage $(STAGE)
+	$(AWS_ENV) $(PY) -m operata remove-check --stage $(STAGE) $(if $(filter yes,$(EMPTY_BUCKETS)),--empty-buckets)
+	$(AWS_ENV) $(RUN) $(SLS) remove --stage $(STAGE)
 
 print: install
 	$(RUN) $(SLS) print --stage $(STAGE)
+
+# A local AWS with STAGE deployed to it; then LOCAL_AWS=yes with deploy, outputs, remove.
+local-aws: install
+	$(PY) -m operata local-aws start --port $(LOCAL_AWS_PORT)
+	$(LOCAL_AWS_ENV) $(RUN) $(SLS) deploy --stage $(STAGE)
+	$(LOCAL_AWS_ENV) $(PY) -m operata outputs --stage $(STAGE)
+
+local-aws-stop: $(VENV)/.installed
+	$(PY) -m operata local-aws stop
 
 clean:
 	rm -rf $(VENV) node_modules .serverless .pytest_cache .mypy_cache .ruff_cache

@@ -23,9 +23,7 @@ def handler(event: Any, context: Any) -> dict[str, list[dict[str, str]]]:
     # Setup errors (settings, schema files, the event's shape) fail the invocation in one line.
     settings = setup_check.settings()
     setup_check.check(event, settings.schema_dir)
-    raw_records = event.get("Records") if isinstance(event, dict) else None
-    if not isinstance(raw_records, list):  # not a Kinesis event: nothing to process
-        raw_records = []
+    raw_records = event["Records"]  # a list: checked above
     time_left = getattr(context, "get_remaining_time_in_millis", None)
     time_left_ms = time_left if callable(time_left) else None
     with app.collector_paused():

@@ -12,6 +12,9 @@ from typing import Any
 
 FIRST_SEQUENCE = 49590338271490256608559692538361571095921575989136588898
 ARRIVAL = 1685595613.0
+# The sample of a detail-type with no schema (events/source/<it>.json): shown as raw JSON. Operata
+# names its types in PascalCase, so no real type will ever take this name.
+TYPE_WITHOUT_SCHEMA = "test-only-type-without-schema"
 
 
 def kinesis_event(
@@ -21,7 +24,8 @@ def kinesis_event(
     shard: str = "shardId-000000000000",
     partition_keys: Iterable[str] | None = None,
 ) -> dict[str, Any]:
-    """A Lambda Kinesis event holding each payload as one record, in order.
+    """A Lambda Kinesis event holding each payload as one record, in order; the n-th record
+    has sequence number FIRST_SEQUENCE + n whatever follows it.
 
     Partition keys default to the EventBridge rule's (the event id), `pk-<n>` for non-events.
     """
@@ -74,6 +78,21 @@ def partition_key(payload: bytes, fallback: str) -> str:
     return fallback
 
 
+def quarantined_data(data: bytes) -> bytes | None:
+    """The record's data when the file is a quarantine entry (.quarantine/, the bucket's
+    quarantine/), exactly as it was delivered; None for any other file."""
+    try:
+        entry = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    if not (isinstance(entry, dict) and "entryVersion" in entry and "data" in entry):
+        return None
+    try:
+        return base64.b64decode(str(entry["data"]), validate=True)
+    except ValueError:  # a not_base64 rejection: its text is what was delivered
+        return str(entry["data"]).encode()
+
+
 def _not_an_eventbridge_event(name: str, data: bytes) -> str | None:
     """Why a file cannot be wrapped as one EventBridge event, or None when it can."""
     try:
@@ -87,7 +106,7 @@ def _not_an_eventbridge_event(name: str, data: bytes) -> str | None:
     if isinstance(event, dict) and isinstance(event.get("Records"), list):
         return f"{name}: already a Lambda Kinesis event: pass it to sls invoke local -p as it is"
     if not (isinstance(event, dict) and "detail-type" in event and "detail" in event):
-        return f"{name}: not an EventBridge event (no detail-type and detail)"
+        return f"{name}: not an EventBridge event or a quarantine entry (no detail-type and detail)"
     return None
 
 
@@ -99,6 +118,10 @@ def kinesis_event_command(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"error: cannot read {name}: {exc.strerror}", file=sys.stderr)
             return 2
+        kept = None if args.raw else quarantined_data(data)
+        if kept is not None:
+            payloads.append(kept)
+            continue
         problem = None if args.raw else _not_an_eventbridge_event(name, data)
         if problem:
             hint = "" if "sls invoke" in problem else " (--raw wraps any file as it is)"

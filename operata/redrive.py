@@ -10,8 +10,12 @@ Two kinds of object are read from the bucket:
   stream (by its ARN) by sequence number range while the stream still holds them; those it no
   longer holds (fewer than `batchSize` come back) are "not replayable", and the object stays.
 
+`--local` reads the local quarantine (`sls invoke local`, `consume`) in the same way: its files
+are laid out like the bucket's keys, without the prefix, and move under `<dir>/redriven/`.
+`--reason`, `--detail-type` and `--date` select what is read, for both.
+
 Each record goes through the function's own wiring (operata_lambda.app: build_sinks, run) with
-the bucket's quarantine and the usual report. An object whose records now all succeed
+the store's quarantine and the usual report. An object whose records now all succeed
 (processed or skipped) or are quarantined again is moved under `redriven/`; a record still
 rejected has its entry rewritten with the new error (under its new reason's key, the old one
 removed); anything that failed stays where it was.
@@ -20,14 +24,17 @@ removed); anything that failed stays where it was.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from pathlib import Path
+from typing import Any, Protocol, TextIO
 
 from operata.aws import ToolError
+from operata.cli import ON_FAILURE_REASON
 from operata.stream import aws_client, delivered
 from operata_lambda import app
 from operata_lambda.config import Settings, key_prefix
@@ -35,13 +42,13 @@ from operata_lambda.pipeline.batch import examine
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.setup_check import full_schema_problem
-from operata_lambda.sinks.quarantine import S3Quarantine, key_for
+from operata_lambda.sinks.base import Quarantine
+from operata_lambda.sinks.quarantine import LocalQuarantine, S3Quarantine, key_for
 from operata_lambda.validation import schemas
 from operata_lambda.validation.schemas import schema_set
 
 REDRIVEN = "redriven/"
 ON_FAILURE_PREFIX = "aws/lambda/"
-ON_FAILURE_REASON = "on_failure"  # --reason value that selects the on-failure records only
 NOT_REPLAYABLE = "not_replayable"
 
 
@@ -52,11 +59,69 @@ def _keys(s3: Any, bucket: str, prefix: str) -> Iterator[str]:
             yield str(item["Key"])
 
 
+class Store(Protocol):
+    """Where the quarantine is kept: keys as the bucket names them."""
+
+    def keys(self, prefix: str) -> Iterator[str]: ...
+    def read(self, key: str) -> bytes: ...
+    def move(self, key: str, to: str) -> None: ...
+    def delete(self, key: str) -> None: ...
+    def quarantine(self, prefix: str) -> Quarantine: ...
+
+
+@dataclass
+class Bucket:
+    s3: Any
+    name: str
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        return _keys(self.s3, self.name, prefix)
+
+    def read(self, key: str) -> bytes:
+        return bytes(self.s3.get_object(Bucket=self.name, Key=key)["Body"].read())
+
+    def move(self, key: str, to: str) -> None:
+        self.s3.copy_object(Bucket=self.name, Key=to, CopySource={"Bucket": self.name, "Key": key})
+        self.s3.delete_object(Bucket=self.name, Key=key)
+
+    def delete(self, key: str) -> None:
+        self.s3.delete_object(Bucket=self.name, Key=key)
+
+    def quarantine(self, prefix: str) -> Quarantine:
+        return S3Quarantine(self.name, prefix, client=self.s3)
+
+
+@dataclass
+class Folder:
+    """The local quarantine: one file per entry, at its key under the directory."""
+
+    directory: Path
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        for path in sorted((self.directory / prefix).rglob("*.json")):
+            yield path.relative_to(self.directory).as_posix()
+
+    def read(self, key: str) -> bytes:
+        return (self.directory / key).read_bytes()
+
+    def move(self, key: str, to: str) -> None:
+        target = self.directory / to
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (self.directory / key).replace(target)
+
+    def delete(self, key: str) -> None:
+        (self.directory / key).unlink()
+
+    def quarantine(self, prefix: str) -> Quarantine:
+        return LocalQuarantine(str(self.directory / prefix))
+
+
 @dataclass
 class Redrive:
-    s3: Any
-    bucket: str
+    store: Store
     prefix: str = Settings.quarantine_prefix
+    detail_type: str | None = None
+    day: str | None = None  # YYYY/MM/DD, as the keys write the arrival date
     dry_run: bool = False
     settings: Settings | None = None  # None: read from the environment, as the function does
     kinesis: Any = None  # for on-failure records without a payload; None: not replayable
@@ -73,22 +138,24 @@ class Redrive:
         keys = []
         if reason != ON_FAILURE_REASON:
             where = f"{self.prefix}{reason}/" if reason else self.prefix
-            for key in _keys(self.s3, self.bucket, where):
-                # An empty prefix lists the whole bucket: leave the other kinds of object out.
+            for key in self.store.keys(where):
+                # An empty prefix lists everything: leave the other kinds of object out.
                 if not self.prefix and key.startswith((REDRIVEN, ON_FAILURE_PREFIX)):
+                    continue
+                if self.day and f"/{self.day}/" not in key:
                     continue
                 keys.append(key)
         return keys
 
     def on_failure_keys(self, reason: str | None) -> list[str]:
-        if reason not in (None, ON_FAILURE_REASON):
+        # A batch the mapping gave up on mixes detail-types: --detail-type leaves it out.
+        if reason not in (None, ON_FAILURE_REASON) or self.detail_type:
             return []
-        return list(_keys(self.s3, self.bucket, ON_FAILURE_PREFIX))
+        return [k for k in self.store.keys(ON_FAILURE_PREFIX) if not self.day or self.day in k]
 
     def read(self, key: str) -> dict[str, Any] | None:
-        body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         try:
-            document = json.loads(body)
+            document = json.loads(self.store.read(key))
         except ValueError:
             return None
         return document if isinstance(document, dict) else None
@@ -100,11 +167,10 @@ class Redrive:
         if self.dry_run:
             schemas = schema_set(settings.schema_dir)
             return [examine(record, schemas) for record in records]
-        quarantine = S3Quarantine(self.bucket, self.prefix, client=self.s3)
         sinks = app.build_sinks(
             settings,
             stream=self.out,
-            quarantine=quarantine,
+            quarantine=self.store.quarantine(self.prefix),
             metrics=False,  # redrive's output is read by a person, not by CloudWatch
         )
         return app.run(records, settings, sinks)
@@ -112,10 +178,7 @@ class Redrive:
     def move(self, key: str) -> None:
         if self.dry_run:
             return
-        self.s3.copy_object(
-            Bucket=self.bucket, Key=REDRIVEN + key, CopySource={"Bucket": self.bucket, "Key": key}
-        )
-        self.s3.delete_object(Bucket=self.bucket, Key=key)
+        self.store.move(key, REDRIVEN + key)
         self.moved.append(key)
 
     def entry(self, key: str) -> None:
@@ -123,6 +186,8 @@ class Redrive:
         if document is None or not document.get("data"):
             self.counts["unreadable"] += 1
             self.say(f"{key}: not a quarantine entry, left as it is")
+            return
+        if self.detail_type and document.get("detailType") != self.detail_type:
             return
         (outcome,) = self.run([KinesisRecord.from_entry(document)])
         self.counts[outcome.status.value] += 1
@@ -134,7 +199,7 @@ class Redrive:
         elif outcome.status is Status.REJECTED and not self.dry_run:
             new_key = key_for(self.prefix, outcome)  # put() has written the new entry there
             if new_key != key:
-                self.s3.delete_object(Bucket=self.bucket, Key=key)
+                self.store.delete(key)
                 self.say(f"{key}: moved to {new_key}")
 
     def on_failure(self, key: str) -> None:
@@ -225,14 +290,26 @@ def redrive_command(args: argparse.Namespace) -> int:
     broken = full_schema_problem(settings.schema_dir)
     if broken:  # no record is run through a schema that cannot be used
         raise ToolError(broken)
-    s3 = aws_client("s3", args.endpoint_url, args.region)
+    store: Store
+    if args.bucket is None:
+        directory = Path(args.local or settings.quarantine_dir)
+        if not directory.is_dir():
+            print(f"error: no local quarantine at {directory} (--local DIR)", file=sys.stderr)
+            return 2
+        store, kinesis, prefix = Folder(directory), None, ""
+        settings = dataclasses.replace(settings, quarantine_bucket="")
+    else:
+        store = Bucket(aws_client("s3", args.endpoint_url, args.region), args.bucket)
+        kinesis = aws_client("kinesis", args.endpoint_url, args.region)
+        prefix = settings.quarantine_prefix
     job = Redrive(
-        s3=s3,
-        bucket=args.bucket,
-        prefix=settings.quarantine_prefix if args.prefix is None else key_prefix(args.prefix),
+        store=store,
+        prefix=prefix if args.prefix is None else key_prefix(args.prefix),
+        detail_type=args.detail_type,
+        day=args.date,
         dry_run=args.dry_run,
         settings=settings,
-        kinesis=aws_client("kinesis", args.endpoint_url, args.region),
+        kinesis=kinesis,
     )
     for key in job.entry_keys(args.reason):
         job.entry(key)

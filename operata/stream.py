@@ -394,10 +394,7 @@ def consume_command(args: argparse.Namespace) -> int:
         os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
     if args.region:
         os.environ["AWS_DEFAULT_REGION"] = args.region
-    start = args.start.upper()
-    if start not in {"TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"}:
-        print(f"error: --from {args.start}: TRIM_HORIZON, LATEST or AT_TIMESTAMP", file=sys.stderr)
-        return 2
+    start = args.start  # one of the choices (cli.py)
     timestamp = None
     if start == "AT_TIMESTAMP":
         if not args.timestamp:
@@ -414,9 +411,6 @@ def consume_command(args: argparse.Namespace) -> int:
             return 2
         if timestamp.tzinfo is None:
             timestamp = timestamp.replace(tzinfo=UTC)
-    if not 1 <= args.batch_size <= 10_000:
-        print("error: --batch-size must be 1 to 10000", file=sys.stderr)
-        return 2
     on_failure = None
     if args.on_failure_bucket:
         on_failure = s3_on_failure_writer(

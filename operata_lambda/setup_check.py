@@ -151,20 +151,41 @@ def _is_eventbridge_event(value: Any) -> bool:
     return isinstance(value, dict) and "detail-type" in value and "detail" in value
 
 
-def event_problem(event: Any) -> str | None:
-    """An EventBridge event (or a list of them) given where a Kinesis event belongs (`-p`).
-
-    Other shapes without a Records list are processed as an empty batch, as before: the event
-    source mapping never sends them, and the function must not raise on them."""
-    if isinstance(event, dict) and isinstance(event.get("Records"), list):
-        return None
+def _shape(event: Any) -> str:
+    """What a value that is not a Lambda Kinesis event is, in a few words."""
+    if isinstance(event, str):
+        return f"text, not JSON ({len(event)} characters)"
     if _is_eventbridge_event(event):
-        shape = "one EventBridge event"
-    elif isinstance(event, list) and any(_is_eventbridge_event(item) for item in event):
-        shape = "a list of EventBridge events"
-    else:
-        return None
-    return f"the event is {shape}, not a Lambda Kinesis event: {KINESIS_EVENT_FIX}"
+        return "one EventBridge event"
+    if isinstance(event, list) and any(_is_eventbridge_event(item) for item in event):
+        return "a list of EventBridge events"
+    if isinstance(event, dict):
+        other = [key for key in event if isinstance(key, str) and key.lower() == "records"]
+        if other and other[0] != "Records":
+            return f'an object with "{other[0]}" where Lambda writes "Records"'
+        if "Records" in event:
+            return f"an object whose Records is {type(event['Records']).__name__}, not a list"
+        keys = ", ".join(sorted(str(key) for key in event)[:5]) or "no keys"
+        return f"an object without a Records list ({keys})"
+    return f"JSON {type(event).__name__}, not an object with a Records list"
+
+
+def event_problem(event: Any) -> str | None:
+    """Why the invocation's event is not a Lambda Kinesis event, or None.
+
+    The event source mapping always sends an object with a Records list of Kinesis records:
+    anything else was chosen by a person (`sls invoke local -p`, a test invocation), so the
+    invocation fails instead of processing nothing. A bad record inside a Kinesis event is the
+    record's problem (rejected), not the invocation's."""
+    if isinstance(event, dict) and isinstance(event.get("Records"), list):
+        records = event["Records"]
+        if not records or any(isinstance(r, dict) and "kinesis" in r for r in records):
+            return None
+        return (
+            "no record of the event holds a kinesis object (an SQS, SNS or S3 event?): "
+            f"-p takes a Lambda Kinesis event; {KINESIS_EVENT_FIX}"
+        )
+    return f"the event is {_shape(event)}, not a Lambda Kinesis event: {KINESIS_EVENT_FIX}"
 
 
 # --- the check -----------------------------------------------------------------------------

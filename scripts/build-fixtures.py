@@ -2,8 +2,10 @@
 """Regenerate everything derived from the EventBridge events in events/source/ (`make fixtures`):
 
 - events/*.json, the Lambda Kinesis events: one per registered detail-type, mixed-batch.json
-  (every source file, grouped by detail-type in the registry's order, types without an entry
-  last) and bad-records.json (each kind of bad record once, between good ones);
+  (every source file) and bad-records.json (each kind of bad record once, between good ones);
+  mixed-batch.json keeps the order of the records it already holds, found by event id, and
+  appends new samples (grouped by detail-type in the registry's order, types without an entry
+  last), so that adding a sample leaves every existing record byte-identical;
 - tests/expected/*.txt, the text report block of each source file, as the processor renders it:
   a new fixture gets its file written; a changed rendering is shown as a diff, then written.
 
@@ -13,6 +15,7 @@ fails when the files differ from what this script writes.
 
 from __future__ import annotations
 
+import base64
 import difflib
 import io
 import json
@@ -25,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from operata.fixtures import kinesis_event  # noqa: E402
+from operata.fixtures import TYPE_WITHOUT_SCHEMA, kinesis_event  # noqa: E402
 from operata_lambda import app  # noqa: E402
 from operata_lambda.config import Settings  # noqa: E402
 from operata_lambda.events.registry import EVENT_TYPES  # noqa: E402
@@ -35,6 +38,7 @@ from operata_lambda.validation import schemas  # noqa: E402
 
 SOURCE = ROOT / "events" / "source"
 EXPECTED = ROOT / "tests" / "expected"
+MIXED_BATCH = ROOT / "events" / "mixed-batch.json"
 
 
 class FixtureError(Exception):
@@ -45,19 +49,54 @@ def source(name: str) -> bytes:
     return (SOURCE / f"{name}.json").read_bytes()
 
 
+def source_event(name: str) -> dict[str, Any]:
+    try:
+        event = json.loads(source(name))
+        str(event["detail-type"]), str(event["id"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise FixtureError(f"{SOURCE / name}.json: not an EventBridge event ({exc})") from None
+    return dict(event)
+
+
+def event_ids(names: list[str]) -> dict[str, str]:
+    """Each source file's event id; a FixtureError names two files that share one (a test that
+    needs a duplicate delivery builds it itself)."""
+    owners: dict[str, str] = {}
+    for name in names:
+        event_id = str(source_event(name)["id"])
+        if event_id in owners:
+            raise FixtureError(
+                f"{SOURCE / owners[event_id]}.json and {SOURCE / name}.json have the same event "
+                f"id {event_id}: give each sample its own id"
+            )
+        owners[event_id] = name
+    return {name: event_id for event_id, name in owners.items()}
+
+
+def kept_order() -> list[str]:
+    """The event ids of events/mixed-batch.json's records, in its order ([] if there is none)."""
+    try:
+        records = json.loads(MIXED_BATCH.read_text(encoding="utf-8"))["Records"]
+        return [str(json.loads(base64.b64decode(r["kinesis"]["data"]))["id"]) for r in records]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
 def source_names() -> list[str]:
-    """Every source file, grouped by detail-type in the registry's order (the file named after
-    the type first), then types the registry does not know."""
+    """Every source file: those already in mixed-batch.json in its order, then new ones grouped
+    by detail-type in the registry's order (the file named after the type first), then types
+    the registry does not know."""
     order = {name: index for index, name in enumerate(EVENT_TYPES)}
 
     def key(name: str) -> tuple[int, bool, str]:
-        try:
-            detail_type = str(json.loads(source(name))["detail-type"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise FixtureError(f"{SOURCE / name}.json: not an EventBridge event ({exc})") from None
+        detail_type = str(source_event(name)["detail-type"])
         return (order.get(detail_type, len(order)), name != detail_type, name)
 
-    return sorted((p.stem for p in SOURCE.glob("*.json")), key=key)
+    names = sorted((p.stem for p in SOURCE.glob("*.json")), key=key)
+    ids = event_ids(names)
+    by_id = {event_id: name for name, event_id in ids.items()}
+    kept = [by_id[event_id] for event_id in kept_order() if event_id in by_id]
+    return kept + [name for name in names if name not in kept]
 
 
 def with_change(name: str, change: dict[str, object]) -> bytes:
@@ -85,7 +124,7 @@ def bad_records() -> list[bytes]:
         wrong_mos_type(),
         json.dumps(missing_detail).encode(),
         with_change("CallSummary", {"source": "aws.partner/operata.comx/spoofed/bus"}),
-        source("QueueHealthSummary"),
+        source(TYPE_WITHOUT_SCHEMA),
         source("HeadsetSummary"),
     ]
 

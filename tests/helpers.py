@@ -166,9 +166,10 @@ def pending_markers(directory: Path = ROOT / "schemas") -> int:
 
 
 def sls_invoke_local(
-    fixture: str, path_first: Path, **env: str
+    fixture: str, path_first: Path, *args: str, stage: str | None = "local", **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """`sls invoke local` with `path_first` (a bin directory) first on PATH, no venv active."""
+    """`sls invoke local` with `path_first` (a bin directory) first on PATH, no venv active and
+    no AWS credentials; `args` after `-p fixture`; `stage=None`: no --stage."""
     if not SLS.exists():
         pytest.fail("node_modules/.bin/sls is missing: run `make install`")
     environment = {
@@ -177,10 +178,14 @@ def sls_invoke_local(
         "SLS_TELEMETRY_DISABLED": "1",
         **env,
     }
-    for name in ["AWS_PROFILE", "QUARANTINE_BUCKET", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"]:
-        environment.pop(name, None)
+    for name in list(environment):
+        if name.startswith("AWS_") or name in {"QUARANTINE_BUCKET", "VIRTUAL_ENV", "PYTHONPATH"}:
+            environment.pop(name)
+    environment.pop("PYTHONHOME", None)
+    environment.update(env)
+    stage_args = ["--stage", stage] if stage else []
     return subprocess.run(
-        [str(SLS), "invoke", "local", "--stage", "local", "-f", "processEvents", "-p", fixture],
+        [str(SLS), "invoke", "local", *stage_args, "-f", "processEvents", "-p", fixture, *args],
         cwd=ROOT,
         env=environment,
         capture_output=True,

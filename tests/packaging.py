@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -161,3 +162,20 @@ def personal(tmp_path_factory: pytest.TempPathFactory) -> Package:
 def pkg(request: pytest.FixtureRequest) -> Package:
     """Each packaged stage in turn: dev and prod as configured, and a personal stage."""
     return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
+
+
+FROM_DEFAULTS = "Stage parameters from params.default"
+
+
+def defaults_listed(output: str) -> tuple[str, dict[str, str]]:
+    """The line that introduces the parameters taken from params.default, and those listed
+    under it (one `name=value` a line)."""
+    lines = output.splitlines()
+    (at,) = [i for i, line in enumerate(lines) if FROM_DEFAULTS in line]
+    listed = {}
+    for line in lines[at + 1 :]:
+        found = re.match(r"^  (\w+)=(.*)$", line)
+        if not found:
+            break
+        listed[found.group(1)] = found.group(2)
+    return lines[at], listed

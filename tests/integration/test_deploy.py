@@ -30,8 +30,18 @@ from typing import Any
 import boto3
 import pytest
 
+from operata.cli import main
+from operata.stack import OUTPUTS as STACK_OUTPUTS
 from tests.localaws import DUMMY_CREDENTIALS, REGION
-from tests.packaging import SERVICE, run_sls, service_copy, sls, sls_env
+from tests.packaging import (
+    SERVICE,
+    defaults_listed,
+    run_sls,
+    service_copy,
+    sls,
+    sls_env,
+    stage_params,
+)
 
 pytestmark = pytest.mark.deploy
 
@@ -57,7 +67,9 @@ MOTO_GAPS = {
     "Outputs": "computed on create_stack and update_stack, not when a change set (as osls "
     "deploys) is executed",
 }
+MAPPING = "ProcessEventsEventSourceMappingKinesis"
 OUTPUTS = {"StreamArn", "StreamName", "FailureBucketName", "FunctionName", "DashboardName"}
+assert set(STACK_OUTPUTS) == OUTPUTS
 
 
 @dataclass
@@ -103,9 +115,10 @@ def deployed(aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         aws_endpoint, template, physical, topic_arn, zip_path, deploy_output, args, env, service
     )
 
-    run_sls("remove", *args, env=env, cwd=service, timeout=900)
+    # test_sls_remove_points_to_make_remove removes the stack; when it did not run, do it here.
     stacks = cloudformation.list_stacks()["StackSummaries"]
-    assert {s["StackStatus"] for s in stacks if s["StackName"] == STACK} <= {"DELETE_COMPLETE"}
+    if {s["StackStatus"] for s in stacks if s["StackName"] == STACK} - {"DELETE_COMPLETE"}:
+        run_sls("remove", *args, env=env, cwd=service, timeout=900)
 
 
 def _role_policy(d: Deployed, role_name: str) -> dict[str, Any]:
@@ -173,6 +186,8 @@ def test_event_source_mapping(deployed: Deployed) -> None:
     assert mapping["MaximumRecordAgeInSeconds"] == 3600
     bucket_arn = f"arn:aws:s3:::{deployed.physical['FailureBucket']}"
     assert mapping["DestinationConfig"] == {"OnFailure": {"Destination": bucket_arn}}
+    assert mapping["MetricsConfig"] == {"Metrics": ["EventCount"]}  # on-failure-records alarm
+    assert mapping["UUID"] == deployed.physical[MAPPING]
 
 
 def test_stream(deployed: Deployed) -> None:
@@ -326,8 +341,7 @@ def test_alarms_are_well_formed_and_notify_the_topic(deployed: Deployed) -> None
     assert duration["percentOfTimeout"]["Expression"] == "100 * duration / (60 * 1000)"
     writes = described["OnFailureRecordsAlarm"]
     assert {d["Name"]: d["Value"] for d in writes["Dimensions"]} == {
-        "BucketName": deployed.physical["FailureBucket"],
-        "FilterId": "on-failure-records",
+        "EventSourceMappingUUID": deployed.physical[MAPPING],
     }
     bucket = deployed.physical["FailureBucket"]
     rejected = described["RecordsRejectedAlarm"]["AlarmDescription"]
@@ -359,10 +373,9 @@ def test_dashboard(deployed: Deployed) -> None:
         if not isinstance(r[0], dict)
     ]
     lambda_dims = {tuple(r[2:]) for r in rows if r[0] == "AWS/Lambda"}
-    assert lambda_dims == {("FunctionName", FUNCTION_NAME)}
-    s3_dims = {tuple(r[2:]) for r in rows if r[0] == "AWS/S3"}
-    assert s3_dims == {
-        ("BucketName", deployed.physical["FailureBucket"], "FilterId", "on-failure-records")
+    assert lambda_dims == {
+        ("FunctionName", FUNCTION_NAME),
+        ("EventSourceMappingUUID", deployed.physical[MAPPING]),
     }
     own = {tuple(r[2:]) for r in rows if r[0] == "Operata/EventProcessor"}
     assert own == {("Service", SERVICE, "Stage", STAGE)}
@@ -395,6 +408,20 @@ def test_saved_queries_in_the_template(deployed: Deployed) -> None:
     assert deployed.physical["ProcessEventsLogGroup"] == f"/aws/lambda/{FUNCTION_NAME}"
 
 
+def test_outputs_command_reads_them_from_the_resources_when_moto_has_none(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (stack,) = deployed.client("cloudformation").describe_stacks(StackName=STACK)["Stacks"]
+    assert not stack.get("Outputs")  # MOTO_GAPS: the change set computed none
+    assert main(["outputs", "--stage", STAGE, "--endpoint-url", deployed.endpoint]) == 0
+    printed = dict(line.split(": ", 1) for line in capsys.readouterr().out.splitlines())
+    assert set(printed) == OUTPUTS
+    assert printed["StreamArn"] == _stream_arn(deployed)
+    for key, logical in STACK_OUTPUTS.items():
+        if key != "StreamArn":
+            assert printed[key] == deployed.physical[logical], key
+
+
 def test_outputs_are_what_sls_info_shows(deployed: Deployed) -> None:
     cloudformation = deployed.client("cloudformation")
     # moto computes a stack's outputs on create_stack and update_stack only, not when it
@@ -422,15 +449,11 @@ def test_outputs_are_what_sls_info_shows(deployed: Deployed) -> None:
 
 
 def test_defaults_are_named_when_deploying(deployed: Deployed) -> None:
-    (line,) = [
-        x
-        for x in deployed.deploy_output.splitlines()
-        if "Stage parameters from params.default" in x
-    ]
+    line, listed = defaults_listed(deployed.deploy_output)
     assert f'(stage "{STAGE}" is not under params)' in line
-    assert "batchSize=100" in line
+    assert listed["batchSize"] == str(stage_params(STAGE)["batchSize"])
     # --param values are not defaults
-    assert "partnerEventBusName=" not in line and "alarmTopicArn=" not in line
+    assert "partnerEventBusName" not in listed and "alarmTopicArn" not in listed
 
 
 def test_local_stage_is_refused_before_anything_is_created(
@@ -442,7 +465,7 @@ def test_local_stage_is_refused_before_anything_is_created(
     assert proc.returncode != 0
     lines = (proc.stdout + proc.stderr).splitlines()
     (line,) = [x for x in lines if "sls invoke local only" in x]
-    assert line.startswith('Stage "local" is for sls invoke local only')
+    assert line.startswith('Stage "local" (the default) is for sls invoke local only')
     stacks = deployed.client("cloudformation").list_stacks()["StackSummaries"]
     assert not [s for s in stacks if s["StackName"] == f"{SERVICE}-local"]
     assert not (service / ".serverless").exists()
@@ -450,3 +473,70 @@ def test_local_stage_is_refused_before_anything_is_created(
 
 def test_deployed_code_is_the_packaged_zip(deployed: Deployed) -> None:
     assert _function(deployed)["CodeSize"] == deployed.zip_path.stat().st_size
+
+
+# --- removing the stage (last: the stack is gone afterwards) ----------------------------------
+
+
+def test_remove_check_says_what_would_be_lost_and_empties_only_when_asked(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s3 = deployed.client("s3")
+    bucket = deployed.physical["FailureBucket"]
+    prefix = stage_params(STAGE)["quarantinePrefix"]
+    keys = [
+        f"{prefix}not_json/2023/06/01/shard/1.json",
+        f"{prefix}not_json/2023/06/01/shard/2.json",
+    ]
+    keys += ["aws/lambda/mapping/shard/2023/06/01/batch.json", "redriven/x.json"]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"{}")
+    check = ["remove-check", "--stage", STAGE, "--endpoint-url", deployed.endpoint]
+
+    assert main(check) == 1
+    out, err = capsys.readouterr()
+    (line,) = [x for x in out.splitlines() if bucket in x]
+    assert f"records set aside, not replayed yet ({prefix}): 2" in line
+    assert "batches the event source mapping gave up on (not replayed yet) (aws/lambda/): 1" in line
+    assert "records already replayed (redriven/): 1" in line
+    assert line.endswith("lost when the stack is removed")
+    (error,) = err.splitlines()
+    assert f"make remove STAGE={STAGE} EMPTY_BUCKETS=yes" in error
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == len(keys)  # nothing deleted
+
+    assert main([*check, "--empty-buckets"]) == 0
+    assert f"{bucket}: emptied" in capsys.readouterr().out
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_remove_check_never_empties_a_retained_bucket(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stage = "retained"
+    template = {"Resources": {"Kept": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain"}}}
+    cloudformation = deployed.client("cloudformation")
+    cloudformation.create_stack(StackName=f"{SERVICE}-{stage}", TemplateBody=json.dumps(template))
+    (kept,) = [
+        r["PhysicalResourceId"]
+        for r in cloudformation.list_stack_resources(StackName=f"{SERVICE}-{stage}")[
+            "StackResourceSummaries"
+        ]
+    ]
+    deployed.client("s3").put_object(Bucket=kept, Key="quarantine/a.json", Body=b"{}")
+    argv = ["remove-check", "--stage", stage, "--endpoint-url", deployed.endpoint]
+    assert main([*argv, "--empty-buckets"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"Kept {kept}: kept after the stack is removed (Retain)")
+    assert deployed.client("s3").list_objects_v2(Bucket=kept)["KeyCount"] == 1
+
+
+def test_sls_remove_points_to_make_remove(deployed: Deployed) -> None:
+    proc = sls(
+        "remove", *deployed.sls_args, env=deployed.sls_env, cwd=deployed.service, timeout=600
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    (line,) = [x for x in output.splitlines() if x.startswith("sls remove:")]
+    assert f"make remove STAGE={STAGE}" in line
+    stacks = deployed.client("cloudformation").list_stacks()["StackSummaries"]
+    assert all(s["StackStatus"] == "DELETE_COMPLETE" for s in stacks if s["StackName"] == STACK)

@@ -2,12 +2,13 @@
 really writes.
 
 Every metric the dashboard graphs or an alarm watches must be one that exists: an AWS/Lambda
-metric of this stack's function, an AWS/S3 request metric of this stack's bucket filter, or a
-metric the function emits in Embedded Metric Format with exactly that namespace, name and
-dimensions. The emitted ones are read from real output: handler.handler runs in-process on
-events/mixed-batch.json with the packaged function's environment (LOG_FORMAT=json), and its EMF
-lines are parsed. Renaming a metric, a dimension or the namespace on either side fails here;
-test_a_changed_name_is_caught proves that by changing each name in a copy of the template.
+metric of this stack's function or of its event source mapping (with the mapping's EventCount
+metrics on), an AWS/S3 request metric of this stack's bucket filter, or a metric the function
+emits in Embedded Metric Format with exactly that namespace, name and dimensions. The emitted
+ones are read from real output: handler.handler runs in-process on events/mixed-batch.json with
+the packaged function's environment (LOG_FORMAT=json), and its EMF lines are parsed. Renaming
+a metric, a dimension or the namespace on either side fails here; test_a_changed_name_is_caught
+proves that by changing each name in a copy of the template.
 
 Every saved query's fields must be in the JSON lines the function writes for the fixtures, in
 lines that match the query's own filters.
@@ -30,13 +31,19 @@ import handler
 from operata.fixtures import kinesis_event
 from operata_lambda import app
 from tests.helpers import EVENTS, call_summary_with_three_new_fields, encode
-from tests.packaging import FUNCTION, ROOT, SERVICE, Package
+from tests.packaging import FUNCTION, MAPPING, ROOT, SERVICE, Package
 
 # The AWS metrics this stack may use, by the names AWS publishes them under: Lambda's
 # per-function metrics for a stream-triggered function, and S3 request metrics.
 LAMBDA_METRICS = {
     "Invocations", "Errors", "Throttles", "Duration", "ConcurrentExecutions", "IteratorAge",
     "DestinationDeliveryFailures",
+}  # fmt: skip
+# The event source mapping's own metrics (AWS/Lambda, per EventSourceMappingUUID), published
+# only when its MetricsConfig asks for the EventCount group.
+MAPPING_EVENT_COUNTS = {
+    "PolledEventCount", "FilteredOutEventCount", "InvokedEventCount", "FailedInvokeEventCount",
+    "DroppedEventCount", "OnFailureDestinationDeliveredEventCount", "DeletedEventCount",
 }  # fmt: skip
 S3_REQUEST_METRICS = {"AllRequests", "PutRequests", "GetRequests", "4xxErrors", "5xxErrors"}
 FIREHOSE_METRICS = {
@@ -219,17 +226,21 @@ def problems(template: dict[str, Any], emitted: set[Emitted]) -> list[str]:
     env = template["Resources"][FUNCTION]["Properties"]["Environment"]["Variables"]
     namespace = env["METRICS_NAMESPACE"]
     function = {("FunctionName", f"<Ref {FUNCTION}>")}
-    filters = {
-        f["Id"]
-        for f in template["Resources"]["FailureBucket"]["Properties"]["MetricsConfigurations"]
-    }
+    bucket = template["Resources"]["FailureBucket"]["Properties"]
+    filters = {f["Id"] for f in bucket.get("MetricsConfigurations", [])}
+    mapping = {("EventSourceMappingUUID", f"<Ref {MAPPING}>")}
+    config = template["Resources"][MAPPING]["Properties"].get("MetricsConfig", {})
+    counted = "EventCount" in config.get("Metrics", [])
     metrics, expressions = used_metrics(template)
     for where, expression in expressions:
         metrics += search_metrics(where, expression)
     found = []
     for m in metrics:
         label = f"{m.where}: {m.namespace} {m.name} {dict(sorted(m.dimensions))} {m.stat}"
-        if m.namespace == "AWS/Lambda":
+        if m.namespace == "AWS/Lambda" and m.dimensions == mapping:
+            if m.name not in MAPPING_EVENT_COUNTS or not counted:
+                found.append(f"{label}: not an event count the mapping publishes")
+        elif m.namespace == "AWS/Lambda":
             if m.name not in LAMBDA_METRICS or m.dimensions != function:
                 found.append(f"{label}: not a Lambda metric of this function")
         elif m.namespace == "AWS/Firehose":
@@ -316,6 +327,16 @@ def test_a_changed_name_is_caught(dev: Package, emitted: set[Emitted]) -> None:
     namespace = dev.props(FUNCTION)["Environment"]["Variables"]["METRICS_NAMESPACE"]
     found = problems(_renamed(dev.template, namespace, "Operata/Renamed"), emitted)
     assert found and all("Operata/Renamed" in p for p in found), found
+
+
+def test_mapping_metrics_need_the_mapping_to_publish_them(
+    dev: Package, emitted: set[Emitted]
+) -> None:
+    assert problems(dev.template, emitted) == []
+    changed = copy.deepcopy(dev.template)
+    del changed["Resources"][MAPPING]["Properties"]["MetricsConfig"]
+    found = problems(changed, emitted)
+    assert found and all("OnFailureDestinationDeliveredEventCount" in p for p in found), found
 
 
 def test_a_wrong_statistic_is_caught(dev: Package, emitted: set[Emitted]) -> None:
@@ -565,6 +586,12 @@ def test_saved_query_fields_are_in_the_function_lines(
     assert matching, f"no JSON line matches {comparisons}"
     keys = set().union(*(line.keys() for line in matching))
     assert fields <= keys, sorted(fields - keys)
+    # An alias that is also a function or a field of the lines is ambiguous where it is used
+    # again (`sort latest desc`): every alias is a name of its own.
+    aliases = set(re.findall(r"\bas (\w+)", query))
+    functions = set(re.findall(r"\b(\w+)\(", query))
+    all_keys = set().union(*(line.keys() for line in json_lines))
+    assert not aliases & (functions | all_keys | {"latest", "earliest"}), aliases
 
 
 def test_query_terms_parser() -> None:

@@ -281,13 +281,16 @@ def test_iterator_age_alarm(pkg: Package) -> None:
 
 def test_on_failure_alarms_watch_the_destination(pkg: Package) -> None:
     writes = _alarm(pkg, "OnFailureRecordsAlarm")
-    (metrics_filter,) = pkg.props("FailureBucket")["MetricsConfigurations"]
-    assert metrics_filter["Prefix"] == "aws/lambda/"  # where the mapping writes failed batches
-    assert (writes["Namespace"], writes["MetricName"]) == ("AWS/S3", "PutRequests")
-    assert writes["Dimensions"] == [
-        {"Name": "BucketName", "Value": {"Ref": "FailureBucket"}},
-        {"Name": "FilterId", "Value": metrics_filter["Id"]},
-    ]
+    mapping = pkg.resources[MAPPING]["Properties"]
+    destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]
+    assert destination == {"Fn::GetAtt": ["FailureBucket", "Arn"]}
+    assert "EventCount" in mapping["MetricsConfig"]["Metrics"]  # publishes the alarm's metric
+    assert (writes["Namespace"], writes["MetricName"]) == (
+        "AWS/Lambda",
+        "OnFailureDestinationDeliveredEventCount",
+    )
+    assert writes["Dimensions"] == [{"Name": "EventSourceMappingUUID", "Value": {"Ref": MAPPING}}]
+    assert writes["Statistic"] == "Sum"
     assert (writes["Threshold"], writes["ComparisonOperator"]) == (0, "GreaterThanThreshold")
     lost = _alarm(pkg, "DestinationDeliveryFailuresAlarm")
     assert lost["MetricName"] == "DestinationDeliveryFailures"

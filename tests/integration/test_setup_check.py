@@ -99,11 +99,31 @@ def test_eventbridge_events_given_as_the_event_point_at_kinesis_event(event: Any
     assert "EventBridge event" in line and "python -m operata kinesis-event" in line
 
 
-def test_other_events_are_left_to_the_batch_loop() -> None:
-    """tests/unit/test_handler.py: malformed events never raise; they are an empty batch."""
+def test_a_kinesis_event_passes_and_its_bad_records_are_left_to_the_batch_loop() -> None:
     kinesis = kinesis_event([encode(source_event("CallSummary"))])
-    for event in [kinesis, {}, {"Records": None}, [], None, [1, 2]]:
+    for event in [kinesis, {"Records": []}, {"Records": [None, {"kinesis": {}}]}]:
         assert setup_check.event_problem(event) is None
+
+
+@pytest.mark.parametrize(
+    ("event", "named"),
+    [
+        ("not json\n", "text, not JSON"),
+        ({}, "without a Records list"),
+        ({"records": []}, '"records" where Lambda writes "Records"'),
+        ({"Records": None}, "Records is NoneType, not a list"),
+        ({"Records": "abc"}, "Records is str, not a list"),
+        ({"Records": [{"body": "{}"}]}, "no record of the event holds a kinesis object"),
+        ([], "JSON list"),
+        (None, "JSON NoneType"),
+        (5, "JSON int"),
+    ],
+)
+def test_anything_else_is_one_line_naming_its_shape(event: Any, named: str) -> None:
+    line = setup_check.event_problem(event)
+    assert line is not None and "\n" not in line
+    assert named in line and "Lambda Kinesis event" in line
+    assert "python -m operata kinesis-event" in line
 
 
 # --- in the handler -------------------------------------------------------------------------
@@ -184,6 +204,7 @@ def the_one_line(result: subprocess.CompletedProcess[str]) -> str:
     (line,) = [line for line in output.splitlines() if line.startswith("setup error: ")]
     for outcome in ["PROCESSED", "REJECTED", "QUARANTINED", "SKIPPED", "Traceback"]:
         assert outcome not in output, output
+    assert not re.search(r"^\s+at .+:\d+:\d+\)?$", output, re.M), output  # no JavaScript stack
     return line
 
 
@@ -194,9 +215,12 @@ def bare_venv(tmp_path: Path, python: str) -> Path:
     return target / "bin"
 
 
-def test_sls_invoke_local_with_a_python_lacking_the_dependencies(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stage", ["local", None], ids=["local", "no-stage"])
+def test_sls_invoke_local_with_a_python_lacking_the_dependencies(
+    tmp_path: Path, stage: str | None
+) -> None:
     bin_dir = bare_venv(tmp_path, sys.executable)
-    line = the_one_line(sls_invoke_local("events/mixed-batch.json", bin_dir))
+    line = the_one_line(sls_invoke_local("events/mixed-batch.json", bin_dir, stage=stage))
     assert "jsonschema" in line and "dataclasses_json" in line
     assert f"not installed for {bin_dir / 'python3'}" in line
     assert ". .venv/bin/activate" in line

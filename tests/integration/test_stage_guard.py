@@ -16,7 +16,15 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.packaging import PERSONAL_STAGE, ROOT, SLS, Package, service_copy, sls
+from tests.packaging import (
+    PERSONAL_STAGE,
+    ROOT,
+    SLS,
+    Package,
+    defaults_listed,
+    service_copy,
+    sls,
+)
 
 pytestmark = pytest.mark.skipif(not SLS.exists(), reason="node_modules missing: run make install")
 
@@ -34,9 +42,6 @@ FREE_FORM = {
     "alarmTopicArn",
     "archiveStream",
 }
-
-
-FROM_DEFAULTS = "Stage parameters from params.default"
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +68,25 @@ def test_every_closed_or_ranged_parameter_has_a_rule() -> None:
     assert set(DEFAULTS) - set(RULES) == FREE_FORM
     for stage, values in CONFIG["params"].items():
         assert set(values) <= set(DEFAULTS), stage  # a stage only overrides known parameters
+
+
+AWS_COMMANDS = [["deploy"], ["info"], ["remove"], ["logs", "-f", "processEvents"], ["package"]]
+
+
+@pytest.mark.parametrize("command", AWS_COMMANDS, ids=lambda c: c[0])
+def test_no_stage_is_the_local_stage_which_aws_commands_refuse_in_one_line(
+    service: Path, command: list[str]
+) -> None:
+    proc = sls(*command, cwd=service, timeout=300)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    (line,) = [x for x in output.splitlines() if '"local"' in x]
+    assert line == (
+        f'Stage "local" (the default) is for sls invoke local only: {command[0]} another '
+        "stage, e.g. --stage dev"
+    )
+    assert "credentials" not in output and "Warning" not in output, output
+    assert not (service / ".serverless").exists()
 
 
 def test_local_stage_is_refused(service: Path, tmp_path: Path) -> None:
@@ -116,18 +140,16 @@ def test_every_declared_stage_value_is_allowed(dev: Package, prod: Package) -> N
 
 
 def test_personal_stage_packages_with_defaults_and_says_so(personal: Package) -> None:
-    (line,) = [x for x in personal.output.splitlines() if FROM_DEFAULTS in x]
+    line, listed = defaults_listed(personal.output)
     assert f'(stage "{PERSONAL_STAGE}" is not under params)' in line
-    listed = dict(re.findall(r"(\w+)=([^,]*)(?:, |$)", line.split(": ", 1)[1]))
     assert set(listed) == set(DEFAULTS)
     assert listed["logFormat"] == DEFAULTS["logFormat"]
     assert listed["streamArn"] == "''"
 
 
 def test_declared_stage_lists_only_what_it_does_not_set(dev: Package) -> None:
-    (line,) = [x for x in dev.output.splitlines() if FROM_DEFAULTS in x]
-    listed = set(re.findall(r"(\w+)=", line.split(": ", 1)[1]))
-    assert listed == set(DEFAULTS) - set(CONFIG["params"]["dev"])
+    _, listed = defaults_listed(dev.output)
+    assert set(listed) == set(DEFAULTS) - set(CONFIG["params"]["dev"])
 
 
 def test_docs_list_every_parameter_with_its_default() -> None:

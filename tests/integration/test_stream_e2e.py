@@ -26,6 +26,7 @@ import pytest
 
 import handler as lambda_handler
 from operata.cli import main
+from operata.fixtures import TYPE_WITHOUT_SCHEMA
 from operata.stream import (
     MAX_RECORD_BYTES,
     Consumer,
@@ -56,7 +57,7 @@ def good_events() -> dict[str, bytes]:
         "HeadsetSummary",
         "InsightsSummary",
         "InsightsSummary-none",
-        "QueueHealthSummary",  # a type without a schema: shown as it is
+        TYPE_WITHOUT_SCHEMA,  # shown as it is
     ]:
         for copy in range(2):
             event = source_event(name)

@@ -210,3 +210,29 @@ def test_log_format_json_make_demo_is_honoured() -> None:
     records = json.loads((EVENTS / "mixed-batch.json").read_text())["Records"]
     assert len(processed) == len(records)
     assert "Operata Event Received" not in result.stdout
+
+
+# --- options checked when the command line is read ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["redrive", "--local", "--reason", "bogus"], "argument --reason: invalid choice: 'bogus'"),
+        (["redrive", "--local", "--date", "01/06/2023"], "argument --date: '01/06/2023'"),
+        (["redrive"], "one of the arguments --bucket --local is required"),
+        (["consume", "--stream", "s", "--timeout", "-5"], "argument --timeout: '-5'"),
+        (["consume", "--stream", "s", "--timeout", "0"], "argument --timeout: '0'"),
+        (["consume", "--stream", "s", "--timeout", "nan"], "argument --timeout: 'nan'"),
+        (["consume", "--stream", "s", "--max-retries", "-1"], "argument --max-retries: '-1'"),
+        (["consume", "--stream", "s", "--batch-size", "0"], "argument --batch-size: '0'"),
+        (["consume", "--stream", "s", "--from", "NOW"], "argument --from: invalid choice: 'NOW'"),
+    ],
+)
+def test_an_invalid_option_is_one_line_and_exit_2(argv: list[str], named: str) -> None:
+    result = tool(*argv)
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"python -m operata {argv[0]}: error: {named}"), line
+    assert line.endswith(f"(see python -m operata {argv[0]} --help)")
+    assert result.stdout == ""

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from operata.fixtures import TYPE_WITHOUT_SCHEMA
 from operata_lambda import app
 from operata_lambda.config import Settings
-from operata_lambda.events.registry import EVENT_TYPES
 from operata_lambda.pipeline.batch import examine
 from operata_lambda.pipeline.outcomes import Status
 from operata_lambda.rendering import drift_notices, lines, safe
@@ -40,8 +40,7 @@ def fresh_container(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def unknown_event(detail: dict[str, Any]) -> dict[str, Any]:
-    unknown = [n for n in ("QueueHealthSummary",) if n not in EVENT_TYPES]
-    event = source_event(unknown[0])
+    event = source_event(TYPE_WITHOUT_SCHEMA)
     event["detail"] = detail
     return event
 

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from operata.fixtures import TYPE_WITHOUT_SCHEMA
 from operata_lambda import app
 from operata_lambda.config import Settings
 from operata_lambda.events.registry import EVENT_TYPES
@@ -193,7 +194,7 @@ def test_mixed_batch_metrics() -> None:
     batch = docs[-1]
     assert batch["Service"] == "operata-kinesis-processor" and batch["Stage"] == "dev"
     assert batch["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Operata/EventProcessor"
-    # One count per registered type in the batch; a type with no schema yet (QueueHealthSummary)
+    # One count per registered type in the batch; a type with no schema yet
     # counts as "Other", so the dimension stays bounded.
     expected: dict[str, int] = {}
     for record in json.loads((EVENTS / "mixed-batch.json").read_text())["Records"]:
@@ -275,7 +276,7 @@ def test_an_empty_batch_still_writes_a_valid_document() -> None:
     st.lists(
         st.sampled_from(
             ["CallSummary", "CallSummary-minimal", "InsightsSummary", "HeadsetSummary",
-             "AgentReportedIssue", "QueueHealthSummary", "not json", "spoofed"]
+             "AgentReportedIssue", TYPE_WITHOUT_SCHEMA, "not json", "spoofed"]
         ),
         min_size=0,
         max_size=30,

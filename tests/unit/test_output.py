@@ -110,24 +110,26 @@ def test_rejected_line_carries_reason_and_rule() -> None:
     assert schema["level"] == "ERROR"
 
 
-# --- the README's Logs Insights queries and log words --------------------------------------
+# --- the documented Logs Insights queries, report blocks and log words ----------------------
 
 
-def readme_section(title: str) -> str:
-    readme = (ROOT / "README.md").read_text()
-    return readme.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+def doc_section(doc: str, title: str) -> str:
+    text = (ROOT / "docs" / doc).read_text()
+    return text.split(f"\n{title}\n", 1)[1].split("\n## ", 1)[0]
 
 
-def test_the_readme_queries_are_the_saved_ones() -> None:
-    """test_monitoring.py runs the saved queries' fields against the function's lines."""
-    shown = re.findall(r"```\n(.*?)```", readme_section("Logs Insights queries"), re.DOTALL)
+def test_the_documented_queries_are_the_saved_ones() -> None:
+    """tests/test_monitoring.py runs the saved queries' fields against the function's lines."""
+    section = doc_section("monitoring.md", "### The query texts")
+    shown = re.findall(r"```\n(.*?)```", section, re.DOTALL)
     saved = yaml.safe_load((ROOT / "serverless.yml").read_text())["custom"]["queries"]
     assert sorted(" ".join(q.split()) for q in shown) == sorted(saved.values())
 
 
-def test_the_readme_blocks_are_as_the_code_prints_them() -> None:
+def test_the_documented_blocks_are_as_the_code_prints_them() -> None:
     expected = [p.read_text(encoding="utf-8") for p in (ROOT / "tests" / "expected").glob("*.txt")]
-    blocks = re.findall(r"```\n(.*?)```", readme_section("The report"), re.DOTALL)
+    report = (ROOT / "docs" / "report.md").read_text()
+    blocks = re.findall(r"```\n(.*?)```", report, re.DOTALL)
     titles = {block.splitlines()[0] for block in blocks}
     assert {
         "Insights Summary Details:",
@@ -138,9 +140,9 @@ def test_the_readme_blocks_are_as_the_code_prints_them() -> None:
         assert any(block in text for text in expected), block.splitlines()[0]
 
 
-def test_the_readme_log_words_are_in_the_lines() -> None:
+def test_the_documented_log_words_are_in_the_lines() -> None:
     """The reference's words, in both modes: every record of bad-records.json has its line."""
-    section = readme_section("The report")
+    section = doc_section("logs-and-metrics.md", "## Log lines")
     for words in ["Processing", "Skipping non-Operata event from source:", "Error parsing"]:
         assert words in section
     for log_format in ("text", "json"):

@@ -262,7 +262,6 @@ def test_the_tool_lists_runs_and_prints_csv(archive: tuple[Path, list[dict[str, 
     ("argv", "says"),
     [
         (["query", "no-such-query"], "no query named 'no-such-query'"),
-        (["query", "quality-by-queue", "--since", "yesterday"], "since must be a date"),
         (["query", "worst-agents-by-mos", "--param", "min_calls=few"], "min_calls must be"),
         (["query", "contact-timeline"], "needs --param contact_id=VALUE"),
         (["query", "quality-by-queue", "--param", "colour=red"], "has no parameter colour"),
@@ -275,6 +274,16 @@ def test_mistakes_are_one_line_errors(
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert says in err and err.count("\n") == 1 and err.startswith("error: ")
+
+
+def test_since_is_checked_when_the_command_line_is_read(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["query", "quality-by-queue", "--since", "yesterday"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "'yesterday' is not a date (YYYY-MM-DD)" in err and err.count("\n") == 1
 
 
 def test_an_empty_archive_says_how_to_fill_it(

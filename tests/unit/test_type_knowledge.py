@@ -3,6 +3,7 @@ the runtime names a type."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from operata_lambda.events.registry import EVENT_TYPES
@@ -17,7 +18,7 @@ def type_names() -> set[str]:
     names = set()
     for event_type in EVENT_TYPES.values():
         names |= {event_type.detail_type, event_type.title}
-    names |= {path.stem.split("-")[0] for path in SOURCES.glob("*.json")}
+    names |= {json.loads(path.read_text())["detail-type"] for path in SOURCES.glob("*.json")}
     return names
 
 
