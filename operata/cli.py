@@ -82,6 +82,12 @@ def day(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def iso_day(text: str) -> str:
+    """An argparse type: a date as YYYY-MM-DD, returned as it is."""
+    day(text)
+    return text
+
+
 def _aws_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--endpoint-url", metavar="URL", help=ENDPOINT_HELP)
     p.add_argument("--region", help=REGION_HELP)
@@ -247,7 +253,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("name", nargs="?", help="the query (python -m operata query --list)")
     p.add_argument("--list", action="store_true", help="list the queries and their parameters")
     p.add_argument(
-        "--since", type=day, metavar="YYYY-MM-DD", help="events on or after this day (YYYY-MM-DD)"
+        "--since",
+        type=iso_day,
+        metavar="YYYY-MM-DD",
+        help="events on or after this day (YYYY-MM-DD)",
     )
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="a parameter of the query")
     p.add_argument(

@@ -83,9 +83,14 @@ def test_a_deployed_stage_keeps_rejected_records_local_and_says_so(
     result = invoke_local("events/bad-records.json", stage=stage)
     output = quiet(result)
     assert result.returncode == 0, output
-    (notice,) = [line for line in output.splitlines() if line.startswith("invoke local:")]
-    assert f'rejected records stay local, not in stage "{stage}"\'s resources' in notice
-    assert "--param=quarantineBucket=NAME" in notice
+    notices = [line for line in output.splitlines() if line.startswith("invoke local:")]
+    for what, param in [
+        ("rejected records", "quarantineBucket"),
+        ("archive rows", "archiveStream"),
+    ]:
+        (notice,) = [line for line in notices if line.startswith(f"invoke local: {what} ")]
+        assert f'{what} stay local, not in stage "{stage}"\'s resources' in notice
+        assert f"--param={param}=NAME" in notice
     kept = [json.loads(line) for line in result.stdout.splitlines() if '"keptAt"' in line]
     assert len(kept) == 6  # a deployed stage logs JSON lines
     assert all(Path(line["keptAt"]).is_relative_to(quarantine_dir) for line in kept)
