@@ -36,13 +36,16 @@ from operata.model_check import (
     model_type_change,
     type_text,
 )
+from operata.project import ROOT
 from operata.samples import Samples, read_samples
+from operata.scaffold import ScaffoldError
 from operata_lambda.pipeline.kinesis import is_operata_source
 from operata_lambda.validation import schemas
 from operata_lambda.validation.drift import ITEMS, Parts, compare, json_type, missing_required
 
 TODO = "TODO: describe"
 CHANGELOG = "CHANGELOG.md"
+PROJECT_SCHEMAS = ROOT / "schemas"
 EXAMPLE_WIDTH = 60
 
 # --- comparing them with the schemas -----------------------------------------------------
@@ -81,6 +84,7 @@ class TypeDiff:
 class Diff:
     types: dict[str, TypeDiff] = field(default_factory=dict)
     no_schema: dict[str, list[Any]] = field(default_factory=dict)  # detail-type -> details
+    no_schema_events: dict[str, list[Any]] = field(default_factory=dict)  # the whole events
     not_operata: int = 0
     unreadable: list[str] = field(default_factory=list)
 
@@ -115,6 +119,7 @@ def diff_samples(samples: Samples, directory: Path) -> Diff:
                 continue
             if document is None:
                 result.no_schema.setdefault(detail_type, []).append(event["detail"])
+                result.no_schema_events.setdefault(detail_type, []).append(event)
                 continue
             result.types[detail_type] = TypeDiff(detail_type, path, document)
         _add(result.types[detail_type], event["detail"])
@@ -381,17 +386,13 @@ STARTING_VERSION = "1.0.0"
 
 
 def starting_schema(detail_type: str, details: list[Any]) -> dict[str, Any]:
-    """A first schema for a detail-type from sample details: every property inferred and marked
-    "x-model": false (no model reads it yet), nothing required (a person decides that)."""
-    described = infer(details)
-    properties = described.get("properties", {})
-    for value in properties.values():
-        value[MODEL_MARKER] = False
+    """A first schema for a detail-type from sample details: every property inferred, nothing
+    required (a person decides that); the scaffolded module's models read every property."""
     return {
         "$id": f"https://schemas.operata.local/events/{detail_type}.json",
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "description": f"{TODO} (written by schemas update --new-type from sample events)",
-        "properties": properties,
+        "properties": infer(details).get("properties", {}),
         "required": [],
         "title": f"Operata {detail_type} detail",
         "type": "object",
@@ -400,13 +401,18 @@ def starting_schema(detail_type: str, details: list[Any]) -> dict[str, Any]:
 
 
 def create_new_types(result: Diff, directory: Path, out: typing.TextIO) -> list[Applied]:
+    """Each detail-type with no schema: its schema, module, registry line and samples."""
+    from operata import scaffold
+
     applied = []
     for detail_type in sorted(result.no_schema):
         if not can_have_a_schema(detail_type):
             continue
         details = result.no_schema[detail_type]
+        events = result.no_schema_events[detail_type]
         path = directory / f"{detail_type}.json"
         document = starting_schema(detail_type, details)
+        written = scaffold.write_type(ROOT, detail_type, document, events)
         path.write_text(dump(document), encoding="utf-8")
         count = f"{len(details)} sample event{'s' if len(details) != 1 else ''}"
         applied.append(
@@ -422,11 +428,12 @@ def create_new_types(result: Diff, directory: Path, out: typing.TextIO) -> list[
         print(f"  {path.name}: written, version {STARTING_VERSION}, from {count}", file=out)
         for key in sorted(document["properties"]):
             print(f"    detail.{key}  {type_text(document['properties'][key])}", file=out)
+        for file in written.files:
+            print(f"  {file.relative_to(ROOT)}: written", file=out)
         print(
-            "  next, by hand: review the schema (descriptions, required fields), then a model "
-            "in operata_lambda/events/models.py, renderings in formatting.py and an entry in "
-            "registry.py; until then `schemas check` fails on the missing registry entry and "
-            "the processor shows these events as they are",
+            "  next: `make fixtures` (the report block in tests/expected/), then refine the "
+            f"rendering in {written.files[0].relative_to(ROOT)}, the schema's descriptions "
+            "and required fields, and make the samples' personal data made up",
             file=out,
         )
     return applied
@@ -441,6 +448,13 @@ def update_command(
     new_type: bool = False,
 ) -> int:
     out = out or sys.stdout
+    if new_type and directory.resolve() != (PROJECT_SCHEMAS).resolve():
+        print(
+            f"error: --new-type writes the type's module too, so it works on the project's "
+            f"schemas ({PROJECT_SCHEMAS}), not {directory}: leave out --schemas-dir",
+            file=sys.stderr,
+        )
+        return 2
     result = diff_samples(read_samples(paths), directory)
     if result.unreadable:
         _report_unreadable(result)
@@ -465,7 +479,11 @@ def update_command(
         for note in done.model_notes:
             print("    " + note.replace("\n", "\n    "), file=out)
     if new_type:
-        applied += create_new_types(result, directory, out)
+        try:
+            applied += create_new_types(result, directory, out)
+        except ScaffoldError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     else:
         print_no_schema(result, new_type_command(paths, directory), out)
     if applied:
