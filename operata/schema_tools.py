@@ -6,8 +6,9 @@ diff    what sample events hold that the schemas do not describe (new fields, ch
 update  writes the new fields into the schema files (inferred types, a TODO description, an
         example, `"x-model": false`), bumps each schema's version, appends to CHANGELOG.md and
         prints the model fields the new properties need. An existing field's type is only
-        widened with --allow-type-change (a major version). A detail-type with no schema gets
-        a starting one (version 1.0.0, inferred from the samples) only with --new-type.
+        widened with --allow-type-change (a major version). A detail-type with no schema is
+        added whole only with --new-type: schema (version 1.0.0), module, registry lines and
+        samples (operata/scaffold.py).
 check   every schema is a valid JSON Schema, every fixture in events/ validates, and the models
         in operata_lambda/events/ read the fields the schemas describe (operata/model_check.py).
 
@@ -219,7 +220,7 @@ def print_no_schema(result: Diff, create: str, out: typing.TextIO) -> None:
             continue
         print(
             f"{detail_type}: no schema ({events}); the processor shows it as it is. "
-            f"To describe it, create a starting schema: {create}",
+            f"To add the type (schema, module, sample): {create}",
             file=out,
         )
 

@@ -24,12 +24,12 @@ PARTS = ["operata", "operata_lambda", "scripts", "schemas", "events", "tests", "
 FILES = ["handler.py", "Makefile", "pyproject.toml", "serverless.yml", "package.json"]
 FILES += ["requirements.txt", "requirements-dev.txt"]
 CHECKS = [
-    "tests/test_fixtures.py",
-    "tests/test_formatting.py",
-    "tests/test_schemas.py",
-    "tests/test_schema_tools.py",
-    "tests/test_drift.py",
-    "tests/test_handler.py",
+    "tests/integration/test_fixtures.py",
+    "tests/unit/test_formatting.py",
+    "tests/unit/test_schemas.py",
+    "tests/unit/test_schema_tools.py",
+    "tests/unit/test_drift.py",
+    "tests/unit/test_handler.py",
 ]
 
 

@@ -152,13 +152,16 @@ def test_the_registry_gets_the_import_and_the_last_place(tmp_path: Path) -> None
     registry = tmp_path / "registry.py"
     original = (ROOT / "operata_lambda" / "events" / "registry.py").read_text(encoding="utf-8")
     registry.write_text(original, encoding="utf-8")
-    scaffold.add_to_registry(registry, MODULE)
-    imported, listed = registry_names(registry.read_text(encoding="utf-8"))
     before_imported, before_listed = registry_names(original)
-    assert imported == sorted([*before_imported, MODULE])
-    assert listed == [*before_listed, MODULE]
+    module = MODULE
+    while module in before_imported:  # a project where the type was added already
+        module += "_2"
+    scaffold.add_to_registry(registry, module)
+    imported, listed = registry_names(registry.read_text(encoding="utf-8"))
+    assert imported == sorted([*before_imported, module])
+    assert listed == [*before_listed, module]
     added = set(registry.read_text().splitlines()) - set(original.splitlines())
-    assert added == {f"    {MODULE},"}
+    assert added == {f"    {module},"}
     done = subprocess.run(
         [
             sys.executable,
