@@ -469,7 +469,8 @@ def test_unpacked_zip_processes_a_batch(dev: Package, tmp_path: Path) -> None:
         "PATH": os.environ.get("PATH", ""),
     }
     proc = subprocess.run(
-        [sys.executable, "-I", "-S", str(script), str(code), str(sdk), str(event)],
+        # -B: nothing written, as in /var/task (file modes do not stop root from writing)
+        [sys.executable, "-I", "-S", "-B", str(script), str(code), str(sdk), str(event)],
         cwd=code,
         env=env,
         capture_output=True,
