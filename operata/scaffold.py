@@ -142,7 +142,8 @@ class _Models:
             return Field(key, attribute, model.name, "object", model)
         if kinds == {"array"} and isinstance(described.get("items"), dict):
             items = described["items"]
-            if _kinds(items) == {"object"} and items.get("properties"):
+            # a list that holds nulls among its objects stays as it is (shown as JSON)
+            if _kinds(items) == {"object"} and items.get("properties") and not _nullable(items):
                 model = self.build(self._class_name(_singular(key), parent), items)
                 return Field(key, attribute, f"list[{model.name}]", "objects", model)
             return Field(key, attribute, f"list[{_scalar(items)}]", "value")
@@ -154,6 +155,11 @@ def _kinds(described: Any) -> set[str]:
     """The JSON types a schema node allows, null left out."""
     kind = described.get("type") if isinstance(described, dict) else None
     return set(kind if isinstance(kind, list) else [kind]) - {None, "null"}
+
+
+def _nullable(described: dict[str, Any]) -> bool:
+    kind = described.get("type")
+    return "null" in (kind if isinstance(kind, list) else [kind])
 
 
 _SIMPLE = {"string": "str", "number": "float", "integer": "float", "boolean": "bool"}
@@ -216,18 +222,21 @@ class _Renderer:
         self.variables = set(_VARIABLES_TAKEN)
         self.statements: list[str] = []
 
+    def variable(self, name: str) -> str:
+        return _unique(f"{name}_" if keyword.iskeyword(name) else name, self.variables)
+
     def model(self, model: ModelClass, var: str, pad: str, code: str) -> None:
         for f in model.fields:
             value = f"{var}.{f.attribute}"
             heading = f"{pad}{label(f.key)}"
             if f.kind == "object" and f.model is not None:
-                inner = _unique(f.attribute.strip("_") or "part", self.variables)
+                inner = self.variable(f.attribute.strip("_") or "part")
                 self.statements.append(f"{code}{inner} = {value} or {f.model.name}()")
                 self.statements += _append(code, f'"{heading}:"')
                 self.model(f.model, inner, pad + "  ", code)
             elif f.kind == "objects" and f.model is not None:
-                item = _unique(_singular(f.attribute), self.variables)
-                counter = _unique("n", self.variables)
+                item = self.variable(_singular(f.attribute))
+                counter = self.variable("n")
                 self.statements += _append(code, f'"{heading}:"')
                 self.statements.append(
                     f"{code}for {counter}, {item} in enumerate({value} or [], 1):"

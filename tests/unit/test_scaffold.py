@@ -196,6 +196,25 @@ def test_an_existing_module_is_not_overwritten(tmp_path: Path, schema: dict[str,
     assert (events / f"{MODULE}.py").read_text() == "# someone's work\n"
 
 
+def test_keys_that_make_awkward_python_still_give_a_working_module(tmp_path: Path) -> None:
+    detail = {
+        "class": {"if": 1, "for": {"x": "y"}},
+        "ifs": [{"as": "z"}],
+        "withNulls": [{"a": 1}, None],
+        "3d": True,
+        "to_dict": "shadows a Model method",
+        "a_b": 1,
+        "aB": 2,
+    }
+    schema = starting_schema("Awkward", [detail])
+    module = load(tmp_path / "awkward.py", scaffold.module_text("Awkward", schema))
+    assert compare_model(module.EVENT_TYPE.model, schema, "detail") == ([], [])
+    body = "\n".join(rendered(module, detail))
+    for path, value in leaves(detail):
+        assert (num(value) if type(value) is int else json.dumps(value).strip('"')) in body, path
+    assert rendered(module, {})
+
+
 @pytest.mark.parametrize(
     ("detail_type", "module_name", "title"),
     [
