@@ -227,3 +227,15 @@ def test_keys_that_make_awkward_python_still_give_a_working_module(tmp_path: Pat
 def test_names(detail_type: str, module_name: str, title: str) -> None:
     assert scaffold.module_name(detail_type) == module_name
     assert scaffold.title(detail_type) == title
+
+
+def test_the_contact_id_path_is_declared_once_event_types_have_the_field(
+    monkeypatch: pytest.MonkeyPatch, schema: dict[str, Any]
+) -> None:
+    path = "contact.contactId"
+    assert schema["properties"]["contact"]["properties"]["contactId"]["type"] == "string"
+    fields = scaffold._event_type_fields()
+    monkeypatch.setattr(scaffold, "_event_type_fields", lambda: fields - {"contact_id"})
+    assert "contact_id=" not in scaffold.module_text(NEW_TYPE, schema)
+    monkeypatch.setattr(scaffold, "_event_type_fields", lambda: fields | {"contact_id"})
+    assert f'    contact_id="{path}",\n' in scaffold.module_text(NEW_TYPE, schema)
