@@ -244,8 +244,8 @@ class _Renderer:
                 self.statements += _append(code + INDENT, f'f"{pad}  {{{counter}}}."')
                 self.model(f.model, item, pad + "    ", code + INDENT)
             else:
-                helper = "num" if f.kind == "number" else "text"
-                self.statements += _append(code, f'f"{heading}: {{{helper}({value})}}"')
+                form = "num" if f.kind == "number" else "text"
+                self.statements += _append(code, f'f"{heading}: {{{form}({value})}}"')
 
 
 def _singular(attribute: str) -> str:
@@ -320,7 +320,7 @@ def module_text(detail_type: str, schema: dict[str, Any]) -> str:
 
     body = "\n".join([*render, *summarise])
     classes = "\n\n\n".join(_class_text(c) for c in models.classes)
-    helpers = sorted(h for h in ("num", "number", "text") if re.search(rf"\b{h}\(", body))
+    formatters = sorted(h for h in ("num", "number", "text") if re.search(rf"\b{h}\(", body))
     renamed = any(f.renamed for c in models.classes for f in c.fields)
     common = ["EventType", "Model", *(["config"] if renamed else [])]
     event_type = [
@@ -340,8 +340,8 @@ def module_text(detail_type: str, schema: dict[str, Any]) -> str:
         "",
         f"from operata_lambda.events.common import {', '.join(sorted(common))}",
     ]
-    if helpers:
-        imports.append(f"from operata_lambda.events.text import {', '.join(helpers)}")
+    if formatters:
+        imports.append(f"from operata_lambda.events.text import {', '.join(formatters)}")
     parts = [
         f'"""{detail_type}: written from sample events by `schemas update --new-type`."""',
         "\n".join(imports),
