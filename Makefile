@@ -8,7 +8,7 @@ STAGE ?= dev
 # (python3.12) by name: the virtualenv's bin comes first on PATH so they find ours.
 RUN   := PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
 
-.PHONY: install demo test lint unit bench fixtures package deploy remove print clean
+.PHONY: install demo test lint unit fuzz bench fixtures package deploy remove print clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -41,6 +41,12 @@ unit: install
 # deployed stack stay on one worker: tests/conftest.py). `make unit` is the fast loop.
 test: lint
 	$(RUN) $(PY) -m pytest -n auto --dist loadgroup
+
+# The hostile-input properties of `make test`, with many more generated batches (EXAMPLES per
+# configuration).
+EXAMPLES ?= 300
+fuzz: install
+	HOSTILE_EXAMPLES=$(EXAMPLES) $(RUN) $(PY) -m pytest tests/unit/test_hostile.py -p no:cacheprovider
 
 # events/*.json and tests/expected/*.txt from events/source/: new files are written, changed
 # renderings are shown as a diff and written. Review with `git diff`, then `make test`.

@@ -1,4 +1,4 @@
-"""The four figures of `make bench`, each against its target, as a table and as JSON.
+"""The figures of `make bench`, each against its target, as a table and as JSON.
 
 1. per-record cost of the handler over the cost of only decoding the same records
    (base64 + json.loads), in one process, LOG_FORMAT=json and text, log to /dev/null;
@@ -6,7 +6,9 @@
    minus a fresh interpreter that only decodes the same record; and the same from the unpacked
    zip on a read-only copy (as Lambda runs it), with its bytecode over without it;
 3. peak RSS of a fresh process handling a 6 MB batch of CallSummary records;
-4. the size of the zip that `sls package` builds.
+4. the size of the zip that `sls package` builds;
+5. the worst record: the slowest of a set of hostile records of 100 KB to 1 MB
+   (bench/adversarial.py), as a multiple of decoding that record in the same run.
 
 The machine is shared: each figure is a median over repeated runs, and the per-record figure
 is a ratio of two measurements taken in turn in the same process.
@@ -32,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.adversarial import records
 from bench.workload import ROOT, call_summary_batch, mixed_batch, payloads
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
@@ -46,6 +49,7 @@ TARGETS: dict[str, tuple[float, str, str]] = {
     "cold_start_overhead_ms": (150.0, "ms", "cold start over decode-only process"),
     "peak_rss_mb": (128.0, "MB", "peak RSS, 6 MB CallSummary batch"),
     "zip_mb": (2.0, "MB", "sls package zip"),
+    "worst_record_ratio": (25.0, "x decode", "worst hostile record (100 KB-1 MB)"),
     "zip_cold_start_bytecode_ratio": (0.9, "x", "zip cold start CPU, .pyc over none"),
 }
 
@@ -111,6 +115,57 @@ def per_record(event: dict[str, Any], log_format: str, repeats: int) -> dict[str
         "ratio_min": round(min(ratios), 2),
         "ratio_max": round(max(ratios), 2),
     }
+
+
+# --- 5. the worst record ------------------------------------------------------------------
+
+
+def worst_record(tmp: Path, repeats: int) -> dict[str, Any]:
+    """Each hostile record alone in a batch, in a new container (nothing told or cached about
+    it yet), in both log formats; its handler time over its decode time, median of `repeats`."""
+    import handler
+    from operata.fixtures import kinesis_event
+    from operata_lambda import app
+
+    os.environ["QUARANTINE_DIR"] = str(tmp / "quarantine")
+    os.environ.pop("QUARANTINE_BUCKET", None)
+    devnull = open(os.devnull, "w")  # noqa: SIM115 - closed below
+    ratios: dict[str, float] = {}
+    for name, payload in records().items():
+        event = kinesis_event([payload])
+        data = event["Records"][0]["kinesis"]["data"]
+        for log_format in ("json", "text"):
+            os.environ["LOG_FORMAT"] = log_format
+            os.environ["STAGE"] = "dev" if log_format == "json" else "local"
+            os.environ["REDACT_PII"] = "true" if log_format == "json" else "false"
+
+            def run_handler(event: dict[str, Any] = event) -> None:
+                app.CONTAINER = app.Container()
+                saved, sys.stdout = sys.stdout, devnull
+                try:
+                    handler.handler(event, None)
+                finally:
+                    sys.stdout = saved
+
+            def run_decode(data: str = data) -> None:
+                json.loads(base64.b64decode(data))
+
+            run_handler()  # validators compiled, jsonschema imported: a warm container's cost
+            found = []
+            for _ in range(repeats):
+                d = _timed(run_decode)
+                found.append(_timed(run_handler) / d)
+            ratios[f"{name}, {log_format}"] = round(statistics.median(found), 1)
+    devnull.close()
+    worst = max(ratios, key=ratios.__getitem__)
+    return {"value": ratios[worst], "worst": worst, "repeats": repeats, "ratios": ratios}
+
+
+def _timed(fn: Callable[[], None]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 # --- 2. cold start -------------------------------------------------------------------------
@@ -416,12 +471,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer runs, no sls package")
     parser.add_argument("--no-package", action="store_true", help="skip sls package")
     parser.add_argument("--save-baseline", action="store_true", help="also write baseline.json")
+    parser.add_argument(
+        "--only-worst-record", action="store_true", help="measure the worst record only"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.repeats, args.processes, args.no_package = 5, 3, True
 
     sys.path.insert(0, str(ROOT))
     figures: dict[str, dict[str, Any]] = {}
+    if args.only_worst_record:
+        with tempfile.TemporaryDirectory(prefix="operata-bench-") as name:
+            figures["worst_record_ratio"] = worst_record(Path(name), max(3, args.repeats // 3))
+        return _report(figures, args.save_baseline)
     event = mixed_batch(args.records)
     for log_format in ("json", "text"):
         print(f"per-record cost, LOG_FORMAT={log_format} ...", file=sys.stderr)
@@ -432,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
         figures["cold_start_overhead_ms"] = cold_start(tmp, args.processes)
         print("memory ...", file=sys.stderr)
         figures["peak_rss_mb"] = memory(tmp, max(3, args.processes // 3))
+        print("worst record ...", file=sys.stderr)
+        figures["worst_record_ratio"] = worst_record(tmp, max(3, args.repeats // 3))
         zip_path = None
         if args.no_package:
             figures["zip_mb"] = {"value": None, "unavailable": "skipped (--no-package/--quick)"}
@@ -440,6 +504,10 @@ def main(argv: list[str] | None = None) -> int:
             figures["zip_mb"], zip_path = package_size(tmp)
         print("cold start from the zip, with and without bytecode ...", file=sys.stderr)
         figures["zip_cold_start_bytecode_ratio"] = zip_cold_start(zip_path, tmp, args.processes)
+    return _report(figures, args.save_baseline)
+
+
+def _report(figures: dict[str, dict[str, Any]], save_baseline: bool) -> int:
     for key, fig in figures.items():
         target = TARGETS[key][0]
         fig["target"] = target
@@ -462,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(f"figures and details: {RESULTS.relative_to(ROOT)}")
-    if args.save_baseline:
+    if save_baseline:
         BASELINE.write_text(json.dumps(result, indent=2) + "\n")
         print(f"baseline saved: {BASELINE.relative_to(ROOT)}")
     return 0

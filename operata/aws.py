@@ -1,8 +1,9 @@
 """The tools' AWS clients, and what their errors mean, in one line each.
 
-Every tool that talks to AWS (publish, consume, redrive) makes its clients here: the region and
-endpoint as given (--region, --endpoint-url) or as boto3 finds them, a short connect timeout and
-few retries, so that an endpoint that does not answer is said within seconds. `describe` turns
+Every tool that talks to AWS (publish, consume, redrive) makes its clients here, through the
+project's one client helper (operata_lambda.aws): the region and endpoint as given (--region,
+--endpoint-url) or as boto3 finds them, a short connect timeout and few retries, so that an
+endpoint that does not answer is said within seconds. `describe` turns
 what botocore raises into a line that names the stream, bucket or endpoint and what to do;
 cli.main prints it instead of a traceback.
 """
@@ -13,8 +14,8 @@ import argparse
 import os
 from typing import Any
 
-CONNECT_TIMEOUT_S = 5
-ATTEMPTS = 2
+from operata_lambda import aws as runtime_aws
+
 STACK_OUTPUTS = "sls info --verbose --stage STAGE lists the stack's stream and bucket"
 
 
@@ -23,18 +24,13 @@ class ToolError(Exception):
 
 
 def client(service: str, endpoint_url: str | None = None, region: str | None = None) -> Any:
-    """A boto3 client with the usual credentials, at endpoint_url and in region when given."""
-    import boto3
-    from botocore.config import Config
+    """A boto3 client with the usual credentials, at endpoint_url and in region when given
+    (operata_lambda.aws.client, the tools' patience)."""
     from botocore.exceptions import NoRegionError
 
-    config = Config(
-        connect_timeout=CONNECT_TIMEOUT_S,
-        retries={"max_attempts": ATTEMPTS, "mode": "standard"},
-    )
     try:
-        return boto3.client(
-            service, endpoint_url=endpoint_url or None, region_name=region or None, config=config
+        return runtime_aws.client(
+            service, runtime_aws.TOOLS, endpoint_url=endpoint_url, region=region
         )
     except NoRegionError:
         raise ToolError(no_region()) from None

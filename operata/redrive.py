@@ -10,11 +10,11 @@ Two kinds of object are read from the bucket:
   stream (by its ARN) by sequence number range while the stream still holds them; those it no
   longer holds (fewer than `batchSize` come back) are "not replayable", and the object stays.
 
-Each record goes through the function's own wiring (operata_lambda.app.run) with the bucket's
-quarantine and the usual report. An object whose records now all succeed (processed or skipped)
-or are quarantined again is moved under `redriven/`; a record still rejected has its entry
-rewritten with the new error (under its new reason's key, the old one removed); anything that
-failed stays where it was.
+Each record goes through the function's own wiring (operata_lambda.app: build_sinks, run) with
+the bucket's quarantine and the usual report. An object whose records now all succeed
+(processed or skipped) or are quarantined again is moved under `redriven/`; a record still
+rejected has its entry rewritten with the new error (under its new reason's key, the old one
+removed); anything that failed stays where it was.
 """
 
 from __future__ import annotations
@@ -27,12 +27,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from operata.aws import ToolError
 from operata.stream import aws_client, delivered
 from operata_lambda import app
 from operata_lambda.config import Settings, key_prefix
 from operata_lambda.pipeline.batch import examine
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome, Status
+from operata_lambda.setup_check import full_schema_problem
 from operata_lambda.sinks.quarantine import S3Quarantine, key_for
 from operata_lambda.validation import schemas
 from operata_lambda.validation.schemas import schema_set
@@ -99,7 +101,13 @@ class Redrive:
             schemas = schema_set(settings.schema_dir)
             return [examine(record, schemas) for record in records]
         quarantine = S3Quarantine(self.bucket, self.prefix, client=self.s3)
-        return app.run(records, settings, stream=self.out, quarantine=quarantine, metrics=False)
+        sinks = app.build_sinks(
+            settings,
+            stream=self.out,
+            quarantine=quarantine,
+            metrics=False,  # redrive's output is read by a person, not by CloudWatch
+        )
+        return app.run(records, settings, sinks)
 
     def move(self, key: str) -> None:
         if self.dry_run:
@@ -214,6 +222,9 @@ def read_range(kinesis: Any, info: dict[str, Any]) -> list[KinesisRecord]:
 def redrive_command(args: argparse.Namespace) -> int:
     schemas.clear_cache()  # the schemas as they are on disk now
     settings = Settings.from_env()
+    broken = full_schema_problem(settings.schema_dir)
+    if broken:  # no record is run through a schema that cannot be used
+        raise ToolError(broken)
     s3 = aws_client("s3", args.endpoint_url, args.region)
     job = Redrive(
         s3=s3,

@@ -88,9 +88,7 @@ def _logged_document(line: str) -> Any:
         value, _ = json.JSONDecoder().raw_decode(line, start)
     except (ValueError, RecursionError):
         return None
-    if isinstance(value, dict) and (
-        "quarantined" in value or value.get("message") == "envelope" or "detail-type" in value
-    ):
+    if isinstance(value, dict) and (value.get("message") == "envelope" or "detail-type" in value):
         return value
     if isinstance(value, dict) and "data" in value and "reason" in value:
         return value
@@ -120,9 +118,6 @@ def _classify(document: Any, where: str, found: Samples) -> None:
             kinesis = record.get("kinesis") if isinstance(record, dict) else None
             data = kinesis.get("data") if isinstance(kinesis, dict) else None
             _decoded(data, f"{where} record {index}", found)
-        return
-    if isinstance(document.get("quarantined"), dict):  # the quarantine's log line
-        _classify(document["quarantined"], where, found)
         return
     if document.get("message") == "envelope" and isinstance(document.get("envelope"), dict):
         _event(document["envelope"], where, found)  # a DEBUG envelope line (JSON log)

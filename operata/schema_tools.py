@@ -42,7 +42,9 @@ from operata.samples import Samples, read_samples
 from operata.scaffold import ScaffoldError
 from operata_lambda.pipeline.kinesis import is_operata_source
 from operata_lambda.validation import schemas
-from operata_lambda.validation.drift import ITEMS, Parts, compare, json_type, missing_required
+from operata_lambda.validation.drift import ITEMS, Parts, compare, missing_required
+from operata_lambda.validation.json_types import json_type
+from operata_lambda.validation.schema_check import directory_problems
 
 TODO = "TODO: describe"
 CHANGELOG = "CHANGELOG.md"
@@ -202,7 +204,7 @@ def example_text(value: Any) -> str:
 def new_type_command(paths: list[str], directory: Path | None) -> str:
     """The command that writes starting schemas for the detail-types that have none."""
     words = ["python", "-m", "operata", "schemas", "update", "--new-type"]
-    if directory is not None and directory.resolve() != schemas.schema_dir().resolve():
+    if directory is not None and directory.resolve() != configured_dir().resolve():
         words += ["--schemas-dir", str(directory)]
     return shlex.join([*words, *paths])
 
@@ -456,6 +458,10 @@ def update_command(
             file=sys.stderr,
         )
         return 2
+    broken = next(directory_problems(directory), None)
+    if broken:  # nothing is written next to a schema that cannot be used
+        print(f"error: {broken}", file=sys.stderr)
+        return 2
     result = diff_samples(read_samples(paths), directory)
     if result.unreadable:
         _report_unreadable(result)
@@ -502,8 +508,20 @@ def update_command(
 # --- the command -------------------------------------------------------------------------
 
 
+def configured_dir() -> Path:
+    """The schemas the function would read here (Settings.schema_dir: OPERATA_SCHEMA_DIR)."""
+    from operata.aws import ToolError
+    from operata_lambda.config import Settings
+
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        raise ToolError(f"{exc}: fix the variable") from None
+    return schemas.schema_set(settings.schema_dir).directory
+
+
 def schemas_command(args: argparse.Namespace) -> int:
-    directory = Path(args.schemas_dir) if args.schemas_dir else schemas.schema_dir()
+    directory = Path(args.schemas_dir) if args.schemas_dir else configured_dir()
     if not directory.is_dir():
         print(f"error: no schemas directory at {directory}", file=sys.stderr)
         return 2

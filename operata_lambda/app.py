@@ -1,8 +1,9 @@
 """The one wiring of the function: settings -> schemas -> sinks -> the batch loop.
 
-The handler and `python -m operata redrive` both run batches through `run`, so a new sink is
-added here once and both get it. What a warm Lambda container keeps between invocations (the
-S3 client, the drift already told, whether this is the first invocation) lives in CONTAINER.
+The handler and `python -m operata redrive` both build their sinks with `build_sinks`, so a new
+sink is added there once and both get it. What a warm Lambda container keeps between
+invocations (the S3 client, the drift already told, whether this is the first invocation)
+lives in CONTAINER.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -19,7 +20,7 @@ from operata_lambda.pipeline.batch import process
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome
 from operata_lambda.rendering.drift_notices import DriftNotices
-from operata_lambda.sinks.base import Sink, SinkUnavailable
+from operata_lambda.sinks.base import Quarantine, Sink, Sinks
 from operata_lambda.sinks.metrics import EmfMetrics
 from operata_lambda.sinks.quarantine import LocalQuarantine, S3Quarantine
 from operata_lambda.sinks.report import Invocation, Report
@@ -32,7 +33,7 @@ class Container:
     s3_quarantines: dict[tuple[str, str], S3Quarantine] = field(default_factory=dict)
     cold: bool = True
 
-    def quarantine(self, settings: Settings) -> Sink:
+    def quarantine(self, settings: Settings) -> Quarantine:
         if not settings.quarantine_bucket:
             return LocalQuarantine(settings.quarantine_dir)
         key = (settings.quarantine_bucket, settings.quarantine_prefix)
@@ -62,20 +63,19 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def stream(
-    records: Sequence[KinesisRecord],
+def build_sinks(
     settings: Settings,
     *,
     request_id: str = "",
     stream: TextIO | None = None,
-    quarantine: Sink | None = None,
-    metrics: bool = True,
-    time_left_ms: Callable[[], int] | None = None,
     container: Container | None = None,
-) -> Iterator[Outcome]:
-    """One batch through the sinks: the quarantine, the report, the metrics (in that order:
-    a rejected record's line names where the quarantine kept it). The outcomes come one by
-    one, as the records are done; the batch is finished (metrics written) once all are read."""
+    quarantine: Quarantine | None = None,
+    metrics: bool = True,
+) -> Sinks:
+    """Every sink of a batch, built here only: the quarantine (the settings' bucket or folder,
+    unless one is given), the report on `stream` (stdout) and, unless `metrics` is False, the
+    EMF metrics on the same stream. Calling it starts an invocation: the first in a container
+    is the cold start."""
     container = container or CONTAINER
     cold_start, container.cold = container.cold, False
     stream = stream or sys.stdout
@@ -85,11 +85,22 @@ def stream(
         invocation=Invocation(request_id, cold_start),
         drift=container.drift,
     )
-    sinks: list[Sink] = [quarantine or container.quarantine(settings), report]
+    outputs: list[Sink] = [report]
     if metrics:
-        sinks.append(EmfMetrics(settings, stream))
-    with suppress(SinkUnavailable):  # the records' own lines will say it, and fail them
-        report.begin(len(records))
+        outputs.append(EmfMetrics(settings, stream))
+    return Sinks(quarantine or container.quarantine(settings), tuple(outputs))
+
+
+def stream(
+    records: Sequence[KinesisRecord],
+    settings: Settings,
+    sinks: Sinks,
+    *,
+    time_left_ms: Callable[[], int] | None = None,
+) -> Iterator[Outcome]:
+    """One batch through the sinks (pipeline/batch.py, sinks/base.py). The outcomes come one
+    by one, as the records are done; the batch is finished (its sinks flushed) once all are
+    read. A record a flush could not make durable comes again, failed, after the others."""
     yield from process(
         records,
         sinks,
@@ -99,6 +110,11 @@ def stream(
     )
 
 
-def run(records: Sequence[KinesisRecord], settings: Settings, **options: Any) -> list[Outcome]:
-    """stream(), every outcome kept (redrive and the tests read them all)."""
-    return list(stream(records, settings, **options))
+def run(
+    records: Sequence[KinesisRecord], settings: Settings, sinks: Sinks, **options: Any
+) -> list[Outcome]:
+    """stream(), the final outcome of each record kept, in order (redrive and the tests)."""
+    final: dict[int, Outcome] = {}
+    for outcome in stream(records, settings, sinks, **options):
+        final[id(outcome.record)] = outcome  # a later outcome of a record replaces its first
+    return list(final.values())

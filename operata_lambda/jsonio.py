@@ -7,9 +7,9 @@ UTF-8 without a byte order mark, no NaN or Infinity, no number beyond a double),
 what it raises: UnicodeDecodeError for bytes that are not UTF-8, another ValueError for text
 that is not JSON, RecursionError for nesting too deep for it. orjson answers first; the
 standard library decides whenever orjson refuses the payload (so lone surrogates such as
-"\\ud800", which orjson refuses, are kept as today, and every error message is the standard
-library's), and whenever the payload holds 19 or more digits in a row, since orjson reads an
-integer beyond 64 bits as a float where the standard library keeps it exact.
+"\\ud800", which orjson refuses, are read as JSON allows, and every error message is the
+standard library's), and whenever the payload holds 19 or more digits in a row, since orjson
+reads an integer beyond 64 bits as a float where the standard library keeps it exact.
 
 dumps(obj) writes one line of compact JSON in UTF-8 text, `default=str` for other types, with
 U+2028, U+2029, DEL, the C1 controls and lone surrogates escaped as \\uXXXX (neither orjson nor
@@ -45,8 +45,8 @@ def _finite_float(text: str) -> float:
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 
 # 19 digits in a row (in a number or in a string): the payload may hold an integer outside
-# orjson's 64 bits. Mapping every digit to "0" and searching is one C pass (regular
-# expressions are about 15 times slower here).
+# orjson's 64 bits. Mapping every digit to "0" and searching is one C pass, where a regular
+# expression steps through the payload one byte at a time.
 _DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
 _LONG_DIGIT_RUN = b"0" * 19
 

@@ -6,7 +6,10 @@ wrong and how to fix it, and no record is rejected or quarantined. The Python ve
 dependencies are checked when this module is imported (handler.py imports it first, so that
 they are named before other imports fail on them), with import-spec lookups, not imports, so
 the cold start does not grow; the schema files and the event by check(event), at every
-invocation, from what the container remembers after the first one.
+invocation, from what the container remembers after the first one. The schema files' check at
+cold start is the cheap one (validation/shapes.py); `python -m operata_lambda.setup_check` runs
+the full one (validation/schema_check.py), as the Serverless plugin does before packaging,
+deploying or invoking locally.
 
 This module runs on any Python 3: no syntax or library newer than 3.7 here.
 """
@@ -15,14 +18,13 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 from typing import Any, NoReturn
 
 RUNTIME = (3, 12)  # provider.runtime in serverless.yml (tests/test_setup_check.py keeps them equal)
 
 # Every third-party module the function may import, at start or lazily at first use:
 # requirements.txt (bundled) and what the Lambda runtime provides (boto3, for the quarantine).
-DEPENDENCIES = ("jsonschema", "dataclasses_json", "orjson", "boto3", "botocore")
+DEPENDENCIES = ("jsonschema", "referencing", "dataclasses_json", "orjson", "boto3", "botocore")
 
 FIX = "activate the virtualenv (. .venv/bin/activate) or run make demo"
 KINESIS_EVENT_FIX = (
@@ -94,101 +96,52 @@ def dependency_problem(names: tuple[str, ...] = DEPENDENCIES) -> str | None:
 
 # --- schema files --------------------------------------------------------------------------
 
-_KINDS = {"object", "array", "string", "number", "integer", "boolean", "null"}
-_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions")
-_SUBSCHEMAS = ("items", "additionalProperties", "not", "if", "then", "else", "contains")
-_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-
-
-def _pointer(parts: list[str]) -> str:
-    return "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def schema_shape_problem(schema: Any, parts: list[str] | None = None) -> str | None:
-    """Where a schema breaks the rules a hand edit most often breaks (a JSON pointer and what),
-    or None. The full meta-schema check is `python -m operata schemas check` (jsonschema: too
-    slow to import at a cold start)."""
-    parts = parts or []
-    if isinstance(schema, bool):
-        return None
-    if not isinstance(schema, dict):
-        return f"{_pointer(parts)}: a schema must be an object or a boolean"
-    kind = schema.get("type")
-    if kind is not None:
-        kinds = kind if isinstance(kind, list) else [kind]
-        unknown = [k for k in kinds if not isinstance(k, str) or k not in _KINDS]
-        if unknown or not kinds:
-            return f"{_pointer([*parts, 'type'])}: {kind!r} is not a JSON Schema type"
-    required = schema.get("required")
-    if required is not None and not (
-        isinstance(required, list) and all(isinstance(r, str) for r in required)
-    ):
-        return f"{_pointer([*parts, 'required'])}: must be a list of property names"
-    for keyword in _SUBSCHEMA_MAPS:
-        members = schema.get(keyword)
-        if members is None:
-            continue
-        if not isinstance(members, dict):
-            return f"{_pointer([*parts, keyword])}: must be an object"
-        for name, member in members.items():
-            problem = schema_shape_problem(member, [*parts, keyword, name])
-            if problem:
-                return problem
-    for keyword in _SUBSCHEMAS:
-        if keyword in schema:
-            problem = schema_shape_problem(schema[keyword], [*parts, keyword])
-            if problem:
-                return problem
-    for keyword in _SUBSCHEMA_LISTS:
-        members = schema.get(keyword)
-        if members is None:
-            continue
-        if not isinstance(members, list):
-            return f"{_pointer([*parts, keyword])}: must be a list of schemas"
-        for index, member in enumerate(members):
-            problem = schema_shape_problem(member, [*parts, keyword, str(index)])
-            if problem:
-                return problem
-    return None
-
 
 def schema_problem(directory_setting: str = "") -> str | None:
-    """Every schema file is readable JSON with the shape of a schema. They are loaded into the
-    function's schema set as they are read here, so no file is read twice."""
-    from operata_lambda.validation import schemas
+    """Every schema file is readable JSON with the shape of a schema (validation/shapes.py:
+    keyword values, patterns compiled, references inside the file; no jsonschema, so the cold
+    start does not grow). They are loaded into the function's schema set as they are read
+    here, so no file is read twice."""
+    from operata_lambda.validation.paths import shown
+    from operata_lambda.validation.schemas import ENVELOPE, SchemaFileError, schema_set
+    from operata_lambda.validation.shapes import ShapeProblem, check_shape
 
-    loaded_set = schemas.schema_set(directory_setting)
+    loaded_set = schema_set(directory_setting)
     directory = loaded_set.directory
     if not directory.is_dir():
         return f"no schemas directory at {directory}: the function's package lacks schemas/"
     files = sorted(directory.glob("*.json"))
-    if not any(p.stem == schemas.ENVELOPE for p in files):
-        return f"no {schemas.ENVELOPE}.json in {directory}"
+    if not any(p.stem == ENVELOPE for p in files):
+        return f"no {ENVELOPE}.json in {directory}"
     for path in files:
         try:
             loaded = (
                 loaded_set.envelope()
-                if path.stem == schemas.ENVELOPE
+                if path.stem == ENVELOPE
                 else loaded_set.for_detail_type(path.stem)
             )
-        except ValueError as exc:  # schemas.SchemaFileError: names the file and the position
-            return f"{_relative(path)}: {getattr(exc, 'problem', exc)}; fix the file"
-        if loaded is None:
-            continue
-        problem = schema_shape_problem(loaded.document)
-        if problem:
+            if loaded is not None:
+                check_shape(loaded.document)
+        except SchemaFileError as exc:
+            return f"{shown(path)}: {exc.problem}; fix the file"
+        except ShapeProblem as exc:
             return (
-                f"{_relative(path)}: not a valid JSON Schema at {problem}; fix the file "
+                f"{shown(path)}: not a valid JSON Schema at {exc}; fix the file "
                 "(python -m operata schemas check)"
             )
     return None
 
 
-def _relative(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+def full_schema_problem(directory_setting: str = "") -> str | None:
+    """schema_problem, then the meta-schema and every $ref (jsonschema: not at a cold start;
+    `sls package`, `sls deploy` and `sls invoke local` run it through main())."""
+    problem = schema_problem(directory_setting)
+    if problem:
+        return problem
+    from operata_lambda.validation.schema_check import directory_problems
+    from operata_lambda.validation.schemas import schema_set
+
+    return next(directory_problems(schema_set(directory_setting).directory), None)
 
 
 # --- the event -----------------------------------------------------------------------------
@@ -252,3 +205,22 @@ def forget() -> None:
 _problem = python_problem() or dependency_problem()
 if _problem:
     _fail(_problem)
+
+
+def main() -> None:
+    """`python -m operata_lambda.setup_check`: the full check of the schemas the function would
+    read (OPERATA_SCHEMA_DIR, else the packaged schemas/), as the Serverless plugin runs it
+    before packaging, deploying or invoking locally. Silent when all is well; otherwise one
+    `setup error:` line and exit status 1."""
+    import os
+
+    from operata_lambda.config import SCHEMA_DIR_ENV
+
+    problem = full_schema_problem(os.environ.get(SCHEMA_DIR_ENV, "").strip())
+    if problem:
+        sys.stderr.write(f"setup error: {problem}\n")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

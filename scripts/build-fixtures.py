@@ -96,7 +96,8 @@ def rendering(name: str) -> str:
     out = io.StringIO()
     with tempfile.TemporaryDirectory() as kept:  # where a rejected record would be kept
         settings = Settings(log_format="text", quarantine_dir=kept)
-        (outcome,) = app.run([record], settings, stream=out, container=app.Container())
+        sinks = app.build_sinks(settings, stream=out, container=app.Container())
+        (outcome,) = app.run([record], settings, sinks)
     where = f"{SOURCE / name}.json"
     if outcome.status is not Status.PROCESSED:
         raise FixtureError(f"{where}: {outcome.status.value}: {outcome.reason}: {outcome.message}")

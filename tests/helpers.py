@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,15 +50,21 @@ def b64(payload: bytes) -> str:
 
 
 def run_batch(
-    records: list[KinesisRecord], settings: Settings | None = None, **kwargs: Any
+    records: list[KinesisRecord],
+    settings: Settings | None = None,
+    *,
+    time_left_ms: Callable[[], int] | None = None,
+    **sink_options: Any,
 ) -> tuple[list[Outcome], str]:
-    """Run records through the function's wiring, rejected ones kept in a temporary directory
-    (see Outcome.kept_at); return the outcomes and everything written."""
+    """Run records through the function's wiring (app.build_sinks with `sink_options`),
+    rejected ones kept in a temporary directory (see Outcome.kept_at); return the final
+    outcomes and everything written."""
     settings = settings or Settings()
     if settings.quarantine_dir == Settings.quarantine_dir:
         settings = dataclasses.replace(settings, quarantine_dir=tempfile.mkdtemp())
     out = io.StringIO()
-    outcomes = app.run(records, settings, stream=out, **kwargs)
+    sinks = app.build_sinks(settings, stream=out, **sink_options)
+    outcomes = app.run(records, settings, sinks, time_left_ms=time_left_ms)
     return outcomes, out.getvalue()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from operata_lambda.events.common import Browser, EventType, Model
+from operata_lambda.events.common import Browser, EventType, Model, Treatment
 from operata_lambda.events.text import (
     NA,
     one_decimal,
@@ -136,4 +136,9 @@ EVENT_TYPE = EventType(
     model=AgentReportedIssue,
     render=render,
     summarise=summarise,
+    personal={
+        "agent": Treatment.SHOWN,
+        "context.message": Treatment.FREE_TEXT,
+        "softphoneError.message": Treatment.FREE_TEXT,
+    },
 )

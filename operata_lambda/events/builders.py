@@ -1,6 +1,6 @@
 """Build dataclasses-json models from validated dicts, equal to `Model.from_dict(d)`, faster.
 
-`from_dict` inspects every field's type on every call (milliseconds per CallSummary). Here the
+`from_dict` inspects every field's type on every call, for every record. Here the
 same inspection runs once per model class and becomes a small generated function. It assumes a
 dict that passed the model's JSON Schema; tests/test_builders.py checks that the result equals
 `from_dict` on every fixture and on generated variations.

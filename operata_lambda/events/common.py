@@ -5,19 +5,20 @@ registry entry each type module declares).
 JSON names are camelCase and attributes snake_case. Every field is optional except the
 identifiers the schemas require, so an event lacking a metric still builds (and shows n/a).
 
-dataclasses-json (which imports marshmallow, importlib.metadata and packaging: about 50 ms)
-is imported when a model's to_dict, from_dict, to_json, from_json or schema is first called,
-not by `import handler`: the hot path builds models with events.builders, from the same
-configuration (the letter case and the field metadata below, as dataclasses_json.config
-writes them).
+dataclasses-json (which imports marshmallow, importlib.metadata and packaging: a large part
+of a cold start, docs/performance.md) is imported when a model's to_dict, from_dict, to_json,
+from_json or schema is first called, not by `import handler`: the hot path builds models with
+events.builders, from the same configuration (the letter case and the field metadata below,
+as dataclasses_json.config writes them).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 _RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)")
@@ -170,12 +171,36 @@ class Envelope(Model):
 # --- the registry entry of a detail-type -------------------------------------------------
 
 
+class Treatment(StrEnum):
+    """What the log shows of a personal field when redaction is on (docs/personal-data.md)."""
+
+    PHONE = "phone"  # the country code and the last three digits: +61*******149
+    ADDRESS = "address"  # an IP address: [IPv4] or [IPv6]; anything else [redacted]
+    URL = "url"  # the scheme and the host: https://host/[redacted]
+    LAST_THREE = "last three"  # the last three characters: *******3D4
+    HIDDEN = "hidden"  # [redacted]
+    FREE_TEXT = "free text"  # shown, with the free-text patterns masked (numbers, emails, IPs)
+    SHOWN = "shown"  # shown as it is (the free-text patterns still apply)
+
+
+@dataclass(frozen=True)
+class TypeMetrics:
+    """A detail-type's own metrics, in the batch's EMF document (the metrics sink writes them)."""
+
+    counts: tuple[str, ...]  # Count metrics, written every batch: 0 when no record adds to one
+    values: tuple[str, ...]  # written as the list of every record's value (unit None), e.g. MOS
+    # a processed record's summary -> {count name: 1, value name: its value}; names it leaves
+    # out add nothing (a call without a MOS)
+    measure: Callable[[dict[str, Any]], dict[str, float]]
+
+
 @dataclass(frozen=True)
 class EventType:
     """Everything the pipeline and the sinks need for one Operata detail-type.
 
-    Each type module (call_summary.py, ...) declares one as EVENT_TYPE; registry.py collects
-    them. The schema is found by the same name in schemas/ (validation.schemas).
+    Each type module (insights_summary.py, the call_summary package, ...) declares one as
+    EVENT_TYPE; registry.py collects them. The schema is found by the same name in schemas/
+    (validation.schemas).
     """
 
     detail_type: str  # as Operata sends it in `detail-type`: "CallSummary"
@@ -183,3 +208,7 @@ class EventType:
     model: type[Any]  # the dataclass the detail is built into
     render: Callable[[Any], list[str]]  # the model -> the text block's lines
     summarise: Callable[[Any], dict[str, Any]]  # the model -> the JSON line's fields
+    metrics: TypeMetrics | None = None  # the type's own metrics; None: the common counts only
+    # The personal fields, by dotted path in the detail ([] for an array's items), and what
+    # the log shows of each when redaction is on (docs/personal-data.md says why).
+    personal: Mapping[str, Treatment] = field(default_factory=dict)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from operata_lambda.events.common import AccountProperties, ContactId, EventType, Model, Stats
+from operata_lambda.events.common import (
+    AccountProperties,
+    ContactId,
+    EventType,
+    Model,
+    Stats,
+    Treatment,
+)
 from operata_lambda.events.text import (
     avg,
     num,
@@ -145,4 +152,5 @@ EVENT_TYPE = EventType(
     model=HeadsetSummary,
     render=render,
     summarise=summarise,
+    personal={"headset.serialNumber": Treatment.LAST_THREE},
 )

@@ -9,6 +9,7 @@ from operata_lambda.events.common import AccountProperties, ContactId, EventType
 from operata_lambda.events.quality import insight_severity
 from operata_lambda.events.text import (
     number,
+    numbered,
     text,
     whole,
 )
@@ -83,7 +84,7 @@ def render(summary: InsightsSummary) -> list[str]:
     ]
     if severity is not None:
         lines.append("  Issues:")
-        lines += [f"    {n}. {tag}" for n, tag in enumerate(insight_tags(summary), 1)]
+        lines += numbered(insight_tags(summary), "    ")
     lines.append(f"  {_SEVERITY_LINE[severity]}")
     return lines
 
@@ -105,4 +106,5 @@ EVENT_TYPE = EventType(
     model=InsightsSummary,
     render=render,
     summarise=summarise,
+    personal={},  # no personal field: contact ids and insight tags
 )

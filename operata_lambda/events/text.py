@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from operata_lambda.events.common import Envelope, Stats, parse_time
+from operata_lambda.rendering.safe import MAX_ITEMS, MAX_LINE, bounded, clip
 
 RULE = "=" * 42
 THIN = "-" * 42
@@ -30,12 +31,13 @@ def number(value: Any) -> Number | None:
 
 
 def as_text(value: Any) -> str:
-    """Any value as text: n/a when missing or empty, text as it is, other values as JSON."""
+    """Any value as text: n/a when missing or empty, text as it is, other values as JSON; cut
+    at MAX_VALUE characters (rendering.safe), whatever its size or depth."""
     if value is None or value == "":
         return NA
     if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        return clip(value)
+    return clip(json.dumps(bounded(value), ensure_ascii=False, sort_keys=True, default=str))
 
 
 def formatted(value: Any, form: Callable[[Number], str]) -> str:
@@ -84,7 +86,15 @@ def text(value: Any) -> str:
 
 def upper(value: Any) -> str:
     """A text field in capitals (INBOUND); n/a when missing."""
-    return value.upper() if isinstance(value, str) and value else as_text(value)
+    return clip(value.upper()) if isinstance(value, str) and value else as_text(value)
+
+
+def numbered(items: list[str], indent: str) -> list[str]:
+    """1. first, 2. second, ...: at most MAX_ITEMS lines, then how many more there are."""
+    shown = [f"{indent}{n}. {item}" for n, item in enumerate(items[:MAX_ITEMS], 1)]
+    if len(items) > MAX_ITEMS:
+        shown.append(f"{indent}… and {len(items) - MAX_ITEMS} more")
+    return shown
 
 
 def rating(rate: Callable[[float], str], value: Any) -> str | None:
@@ -129,9 +139,9 @@ def header(envelope: Envelope, title: str) -> list[str]:
         RULE,
         "Operata Event Received",
         RULE,
-        f"Event ID: {envelope.id}",
-        f"Event Type: {title}",
-        f"Source: {envelope.source}",
+        f"Event ID: {clip(envelope.id)}",
+        f"Event Type: {clip(title)}",
+        f"Source: {clip(envelope.source)}",
         f"Account: {text(envelope.account)}",
         f"Region: {text(envelope.region)}",
         f"Time: {utc(envelope.time)}",
@@ -139,14 +149,21 @@ def header(envelope: Envelope, title: str) -> list[str]:
     ]
 
 
-def report_block(envelope: Envelope, title: str, body: list[str]) -> str:
-    return "\n".join([*header(envelope, title), *body, RULE])
-
-
 # --- a detail-type with no model yet ---------------------------------------------------------
 
 
 def render_unknown(detail: Any) -> list[str]:
-    """The detail as it came, for a type Operata added before this project has a model."""
-    pretty = json.dumps(detail, indent=2, ensure_ascii=False, sort_keys=True, default=str)
-    return ["Unknown event type - raw data:", *pretty.splitlines()]
+    """The detail as it came, for a type Operata added before this project has a model: its
+    depth and size bounded (rendering.safe.bounded), every line but the braces indented, at
+    most MAX_LINE characters in all.
+
+    Split on the encoder's own line breaks only: str.splitlines would also break at U+2028,
+    NEL, VT or FF inside a value or a key, and let event text begin a line.
+    """
+    shown = bounded(detail)
+    pretty = json.dumps(shown, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+    if len(pretty) > MAX_LINE:  # as much of it as one JSON line would hold
+        cut = pretty.rfind("\n", 0, MAX_LINE)
+        left_out = pretty.count("\n", cut)
+        pretty = f"{pretty[:cut]}\n  …[{left_out} more lines left out]"
+    return ["Unknown event type - raw data:", *pretty.split("\n")]

@@ -8,13 +8,34 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from operata_lambda.events.common import Envelope
-from operata_lambda.events.quality import Overall
 from operata_lambda.events.registry import EventType
-from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.validation.schemas import Violation
 
 if TYPE_CHECKING:  # drift is imported when a record has new fields, not at cold start
+    from operata_lambda.pipeline.kinesis import KinesisRecord  # which reads Reason from here
     from operata_lambda.validation.drift import NewField
+
+
+class Reason(StrEnum):
+    """Why a record was skipped, rejected or failed: the `reason=` of its line, a stable code."""
+
+    NOT_OPERATA = "not_operata"  # skipped: an EventBridge event from another source
+    NOT_BASE64 = "not_base64"  # rejected: the record's data
+    NOT_UTF8 = "not_utf8"
+    NOT_JSON = "not_json"
+    NOT_EVENTBRIDGE = "not_eventbridge"  # rejected: the envelope
+    SCHEMA_INVALID = "schema_invalid"  # rejected: the detail against its schema
+    PROCESSING_ERROR = "processing_error"  # rejected (or failed, if even that cannot be written)
+    QUARANTINE_UNAVAILABLE = "quarantine_unavailable"  # failed: <sink>_unavailable
+    REPORT_UNAVAILABLE = "report_unavailable"
+    AFTER_FAILURE = "after_failure"  # failed: an earlier record of the batch failed
+    DEADLINE = "deadline"  # failed: too little time left in the invocation
+
+    @classmethod
+    def unavailable(cls, sink: str) -> str:
+        """`<sink>_unavailable`: the member for the project's sinks, the text for another."""
+        code = f"{sink}_unavailable"
+        return cls._value2member_map_.get(code, code)  # type: ignore[return-value]
 
 
 class Status(StrEnum):
@@ -28,7 +49,7 @@ class Status(StrEnum):
 class Outcome:
     record: KinesisRecord
     status: Status
-    reason: str = ""  # a stable code: not_base64, schema_invalid, deadline, ...
+    reason: str = ""  # a Reason ("" for a processed record)
     message: str = ""
     violation: Violation | None = None
     envelope: Envelope | None = None
@@ -38,17 +59,12 @@ class Outcome:
     detail: Any = None  # the typed model, or the raw dict for a type with no schema
     schema_version: str = ""
     new_fields: list[NewField] = field(default_factory=list)
-    kept_at: str = ""  # where the quarantine keeps a rejected record (s3://... or a file)
+    kept_at: str = ""  # where the quarantine kept a rejected record: the loop sets it from keep()
 
     @cached_property
     def summary(self) -> dict[str, Any]:
         """The flat summary of a typed event (its JSON log line's fields), made once."""
         return {} if self.event_type is None else self.event_type.summarise(self.detail)
-
-    def call_quality(self) -> tuple[float | None, Overall]:
-        """A CallSummary's MOS and overall quality, from its summary (made once per record)."""
-        summary = self.summary
-        return summary["mos"], _OVERALL[summary["overallQuality"]]
 
     @property
     def event_id(self) -> str:
@@ -60,6 +76,3 @@ class Outcome:
             return None
         v = self.violation
         return {"path": v.path, "rule": v.rule, "value": v.value, "message": v.message}
-
-
-_OVERALL = {q.value: q for q in Overall}

@@ -12,10 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from operata_lambda.events.text import RULE, header, render_unknown
-from operata_lambda.pipeline.outcomes import Outcome, Status
+from operata_lambda.pipeline.outcomes import Outcome, Reason, Status
 from operata_lambda.validation.drift import NewField
-
-PROCESSING_ERROR = "processing_error"
 
 
 def batch_message(count: int) -> str:
@@ -27,7 +25,7 @@ def message(outcome: Outcome) -> str:
     if outcome.status is Status.SKIPPED:
         return f"Skipping non-Operata event from source: {outcome.source}"
     if outcome.status is Status.REJECTED:
-        words = "Error processing" if outcome.reason == PROCESSING_ERROR else "Error parsing"
+        words = "Error processing" if outcome.reason == Reason.PROCESSING_ERROR else "Error parsing"
         return f"{words} event: {outcome.message}"
     return outcome.message
 
@@ -68,6 +66,13 @@ def drift_text(outcome: Outcome, field: NewField, example: str) -> str:
     )
 
 
+def drift_more_text(outcome: Outcome, count: int) -> str:
+    return (
+        f"SCHEMA DRIFT {outcome.detail_type}: and {count} more new fields "
+        f"are not in schema version {outcome.schema_version}"
+    )
+
+
 # --- JSON ----------------------------------------------------------------------------------
 
 
@@ -101,6 +106,19 @@ def drift_entry(outcome: Outcome, field: NewField, example: str, request_id: str
         "path": field.path,
         "jsonType": field.json_type,
         "example": example,
+        "schemaVersion": outcome.schema_version,
+        "sequenceNumber": outcome.record.sequence_number,
+        "requestId": request_id,
+    }
+
+
+def drift_more_entry(outcome: Outcome, count: int, request_id: str) -> dict[str, Any]:
+    """The new fields a record has beyond those named, counted."""
+    return {
+        "level": "WARNING",
+        "message": "schema drift",
+        "detailType": outcome.detail_type,
+        "moreNewFields": count,
         "schemaVersion": outcome.schema_version,
         "sequenceNumber": outcome.record.sequence_number,
         "requestId": request_id,

@@ -1,17 +1,23 @@
-"""PII redaction for everything the function writes: caller numbers, IP addresses, softphone URLs.
+"""PII redaction for everything the function writes: personal fields by path, and free-text
+patterns in every string.
 
-`redact(text)` is applied to whole output lines (report blocks, JSON lines, drift warnings,
-DEBUG envelopes, rejection messages), so no rendering can forget it. One compiled
-pattern scans the text once; the replacement is chosen by the branch that matched.
+By path (`mask_personal`, `mask_value`): each event type declares its personal fields beside
+its model (EventType.personal: path -> Treatment); a value there is masked whatever its shape
+(a string with extra characters, a number, a list, an object). docs/personal-data.md lists them.
 
-- Phone numbers in E.164 form (+ then 7 to 15 digits, spaces, dots, hyphens or brackets allowed
-  between digits) keep the country code and the last three digits: +61402960149 ->
-  +61*******149. The country code's length (1, 2 or 3 digits) follows ITU-T E.164's assignments.
-  The mask has a fixed width, so it does not reveal the number's length either.
+In text (`redact(text)`), applied to every string and every line written:
+
+- Phone numbers: + then 7 or more digits (spaces, dots, hyphens or brackets allowed between
+  digits), anywhere, also right after letters (`Mob+61402960149`), keep the country code and
+  the last three digits: +61402960149 -> +61*******149. The country code's length (1, 2 or 3
+  digits) follows ITU-T E.164's assignments. The mask has a fixed width, so it does not reveal
+  the number's length either. A number's exponent (1e+1234567) is not a phone number.
 - A caller id without the + form (national format, or a number) is masked where it is labelled
   as one: the JSON key "callerId", the report's "Caller ID:" line and a rejection message's
   "callerId: <value>".
-- IPv4 and IPv6 addresses (private ones too) become [IPv4] and [IPv6].
+- IPv4 and IPv6 addresses (private ones too) become [IPv4] and [IPv6], also inside host names
+  that write an IPv4 address with hyphens (ip-10-4-3-108 -> ip-[IPv4]).
+- Email addresses become [email].
 - Softphone (CCP) URLs keep their scheme and host only: https://host/[redacted].
 """
 
@@ -19,11 +25,17 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from operata_lambda.events.common import Treatment
 
 MASK = "*******"
 LABELLED_KEYS = ("callerId", "softphoneUrl", "softphoneContextUrl")  # masked by their key
 IPV4 = "[IPv4]"
 IPV6 = "[IPv6]"
+EMAIL = "[email]"
+HIDDEN = "[redacted]"
 
 # ITU-T E.164 country codes: 1 (NANP) and 7 (Russia, Kazakhstan) have one digit; these have
 # two; every other code has three (the assignments are prefix-free, so the first digits decide).
@@ -68,7 +80,9 @@ _GATE = re.compile(
     r"|callerId: "
     r"|\+\d"
     r"|\.\d{1,3}\.\d"
+    r"|-\d{1,3}-\d{1,3}-\d"
     r"|:[0-9A-Fa-f]{0,4}:"
+    r"|@[A-Za-z0-9]"
 )
 _KIND = {
     "h": "url",
@@ -77,14 +91,19 @@ _KIND = {
     "c": "message_key",
     "+": "phone",
     ".": "ipv4",
+    "-": "dashed_ipv4",
     ":": "ipv6",
+    "@": "email",
 }
 _URL = re.compile(r"https?://[^\s\"'<>\\]*")
 _JSON_STRING = re.compile(r'(?:[^"\\]|\\.)*')
 _NUMBER = re.compile(r"-?\d[\d.eE+-]*")
 _QUOTED = re.compile(r"'[^']*'")  # a value as a jsonschema message quotes it
-_PHONE = re.compile(r"\+\d(?:[ ().-]{0,2}\d){6,14}(?!\d)")
+_PHONE = re.compile(r"\+\d(?:[ ().-]{0,2}\d){6,}")
 _IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}(?!\d)(?!\.\d)")
+_DASHED_IPV4 = re.compile(rf"(?:{_OCTET}-){{3}}{_OCTET}(?!\d)")
+_EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_EMAIL_DOMAIN = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _IPV6 = re.compile(r"[0-9A-Fa-f:]+(?:\.\d{1,3}){0,3}(?:%[\w.-]+)?")
 
 
@@ -95,9 +114,14 @@ def _url(url: str) -> str:
 
 
 def _caller_id(value: str) -> str:
-    if "*" in value or sum(c.isdigit() for c in value) < 4:
-        return value  # already masked, or no number in it (n/a, anonymous)
-    return mask_phone(value)
+    if sum(c.isdigit() for c in value) < 4:
+        return value  # no number in it (n/a, anonymous), or masked already (*******149)
+    return mask_phone(value)  # a mask masked again is the same mask
+
+
+def _exponent(text: str, index: int) -> bool:
+    """Whether the + at `index` is a number's exponent sign (1e+1234567)."""
+    return index > 1 and text[index - 1] in "eE" and text[index - 2] in "0123456789."
 
 
 def _word_before(text: str, index: int, extra: str) -> bool:
@@ -142,7 +166,7 @@ def _find(text: str, m: re.Match[str], floor: int) -> tuple[int, int, str] | Non
         return m.end(), end, _caller_id(text[m.end() : end])
     elif kind == "phone":
         phone = _PHONE.match(text, at)
-        if phone and not _word_before(text, at, "_+"):
+        if phone and not _exponent(text, at):
             return at, phone.end(), mask_phone(phone.group())
     elif kind == "ipv4":
         start = at
@@ -155,6 +179,20 @@ def _find(text: str, m: re.Match[str], floor: int) -> tuple[int, int, str] | Non
         ip = _IPV4.match(text, start) if start < at and before_ok else None
         if ip:
             return start, ip.end(), IPV4
+    elif kind == "dashed_ipv4":  # a host name: ip-10-4-3-108, ec2-54-1-2-3.compute...
+        start = at
+        while start > floor and at - start < 3 and text[start - 1].isdigit():
+            start -= 1
+        ip = _DASHED_IPV4.match(text, start) if start < at else None
+        if ip and not _word_before(text, start, ""):
+            return start, ip.end(), IPV4
+    elif kind == "email":
+        start = at
+        while start > floor and at - start < 64 and text[start - 1] in _EMAIL_LOCAL:
+            start -= 1
+        domain = _EMAIL_DOMAIN.match(text, at + 1)
+        if start < at and domain:
+            return start, domain.end(), EMAIL
     else:  # ipv6
         start = at
         while start > floor and at - start < 4 and text[start - 1] in _HEX:
@@ -168,9 +206,110 @@ def _find(text: str, m: re.Match[str], floor: int) -> tuple[int, int, str] | Non
     return None
 
 
-def labelled(path: str) -> bool:
-    """Whether a dotted path ends in a key whose value is personal data."""
-    return path.rsplit(".", 1)[-1] in LABELLED_KEYS
+# --- personal fields by path --------------------------------------------------------------
+
+_KEEPS = {Treatment.SHOWN, Treatment.FREE_TEXT}  # the free-text patterns still apply
+
+
+def mask_text(value: str, treatment: Treatment) -> str:
+    """One string of a personal field, masked as its treatment says."""
+    if treatment is Treatment.PHONE:
+        return mask_phone(value) if any(c.isdigit() for c in value) else HIDDEN
+    if treatment is Treatment.ADDRESS:
+        try:
+            return IPV4 if ipaddress.ip_address(value.strip()).version == 4 else IPV6
+        except ValueError:
+            return HIDDEN
+    if treatment is Treatment.URL and "://" in value:
+        return _url(value.strip())
+    if treatment is Treatment.LAST_THREE and len(value) > 3:
+        return f"{MASK}{value[-3:]}"
+    if treatment in _KEEPS:
+        return value
+    return HIDDEN
+
+
+def mask_value(value: Any, treatment: Treatment) -> Any:
+    """A personal field's value of any shape, each string or number in it masked."""
+    if treatment in _KEEPS:
+        return value
+    root: list[Any] = [None]
+    todo: list[tuple[Any, Any, Any]] = [(root, 0, value)]
+    while todo:  # iterative: a value of any depth
+        parent, slot, item = todo.pop()
+        if isinstance(item, dict):
+            parent[slot] = copy = dict.fromkeys(item)
+            todo += [(copy, k, v) for k, v in item.items()]
+        elif isinstance(item, list | tuple):
+            parent[slot] = copy_list = [None] * len(item)
+            todo += [(copy_list, i, v) for i, v in enumerate(item)]
+        elif item is None or isinstance(item, bool):
+            parent[slot] = item
+        else:
+            parent[slot] = mask_text(str(item), treatment)
+    return root[0]
+
+
+def path_parts(path: str) -> list[str]:
+    """contact.callerId -> [contact, callerId]; usedDevices[].label -> [usedDevices, [], label]."""
+    return path.replace("[]", ".[]").split(".")
+
+
+def mask_personal(value: Any, personal: Mapping[str, Treatment]) -> Any:
+    """`value` (a detail) with every personal field masked; the parts changed are copies."""
+    for path, treatment in personal.items():
+        if treatment not in _KEEPS:
+            value = _mask_at(value, path_parts(path), treatment)
+    return value
+
+
+def _mask_at(value: Any, parts: list[str], treatment: Treatment) -> Any:
+    if not parts:
+        return mask_value(value, treatment)
+    if isinstance(value, list):  # an array where one value was expected: each item
+        return [_mask_at(v, parts[1:] if parts[0] == "[]" else parts, treatment) for v in value]
+    if parts[0] == "[]":  # one value where an array was expected: as its only item
+        return _mask_at(value, parts[1:], treatment)
+    if isinstance(value, dict) and parts[0] in value:
+        return {**value, parts[0]: _mask_at(value[parts[0]], parts[1:], treatment)}
+    return value
+
+
+def personal_under(personal: Mapping[str, Treatment], path: str) -> dict[str, Treatment]:
+    """The personal fields inside the value at `path` (detail.contact, detail.x[3].y), by path
+    from that value; "" stands for the value itself (a personal field, or inside one)."""
+    at = re.sub(r"\[\d+\]", "[]", path)
+    at = "" if at == "detail" else at.removeprefix("detail.")
+    found: dict[str, Treatment] = {}
+    for field, treatment in personal.items():
+        if at == field or at.startswith((f"{field}.", f"{field}[]")):
+            found[""] = treatment
+        elif not at or field.startswith((f"{at}.", f"{at}[]")):
+            found[field[len(at) :].lstrip(".")] = treatment
+    return found
+
+
+def mask_under(value: Any, personal: Mapping[str, Treatment]) -> Any:
+    """A value with the personal fields personal_under found in it masked."""
+    if "" in personal:
+        return mask_value(value, personal[""])
+    rebased = {(f"x{p}" if p.startswith("[]") else f"x.{p}"): t for p, t in personal.items()}
+    return mask_personal({"x": value}, rebased)["x"]
+
+
+def leaves(value: Any, limit: int = 100) -> Iterator[Any]:
+    """Up to `limit` strings and numbers of a value, in order (for masking them in messages)."""
+    todo = [value]
+    count = 0
+    while todo and count < limit:
+        item = todo.pop()
+        if isinstance(item, dict):
+            todo += reversed(list(item.values()))
+        elif isinstance(item, list | tuple):
+            todo += reversed(item)
+        elif item is not None and not isinstance(item, bool):
+            count += 1
+            yield item
 
 
 def redact(text: str) -> str:

@@ -4,39 +4,39 @@ is set (`sls invoke local`).
 Each entry holds the record's data exactly as Kinesis delivered it (base64), where it came from
 (stream, shard, sequence number, partition key, arrival time) and why it was rejected. Keys are
 deterministic (reason / arrival date / shard / sequence number), so a retried rejection
-overwrites its entry instead of adding a second one.
+overwrites its entry instead of adding a second one, and one-to-one: each part is written with
+safe characters only (safe_name), so no key or file name can leave the prefix or the folder.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from operata_lambda import aws
 from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.sinks.base import SinkUnavailable
 
 ENTRY_VERSION = 1
-AWS_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
 
 
-def quiet_aws_loggers() -> None:
-    """The AWS libraries' loggers at WARNING, whatever LOG_LEVEL says."""
-    import logging
-
-    for name in AWS_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+def _arrival(seconds: float | None) -> datetime | None:
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, ValueError, OSError):  # out of the calendar's range
+        return None
 
 
 def entry(outcome: Outcome) -> dict[str, Any]:
     """The quarantine document for a rejected record."""
     record = outcome.record
-    arrival = (
-        datetime.fromtimestamp(record.arrival_time, UTC).isoformat()
-        if record.arrival_time is not None
-        else None
-    )
+    arrived = _arrival(record.arrival_time)
+    arrival = arrived.isoformat() if arrived is not None else None
     return {
         "entryVersion": ENTRY_VERSION,
         "reason": outcome.reason,
@@ -49,7 +49,7 @@ def entry(outcome: Outcome) -> dict[str, Any]:
         "shardId": record.shard_id,
         "sequenceNumber": record.sequence_number,
         "partitionKey": record.partition_key,
-        "approximateArrivalTimestamp": record.arrival_time,
+        "approximateArrivalTimestamp": record.arrival_time if arrived is not None else None,
         "arrivalTime": arrival,
         "quarantinedAt": datetime.now(UTC).isoformat(),
         "dataEncoding": "base64",  # `data` is the record's data exactly as Lambda delivered it
@@ -57,42 +57,61 @@ def entry(outcome: Outcome) -> dict[str, Any]:
     }
 
 
+# A name kept as it is: what Kinesis and the reason codes use (digits, shardId-000000000000).
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+
+
+def safe_name(text: str) -> str:
+    """`text` as one key part or file name: itself when plain, else `~` and a digest of it.
+
+    Plain names start with a letter or digit and digests with `~`, so the two never meet, and
+    a digest names one text only: no separator, no `..`, nothing that can leave the folder.
+    """
+    if _PLAIN.fullmatch(text):
+        return text
+    import hashlib  # a few ms of a cold start, for names no real record has
+
+    return "~" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+
+
 def key_for(prefix: str, outcome: Outcome) -> str:
+    """reason/YYYY/MM/DD/shard/sequence.json after the prefix, each part a safe_name."""
     record = outcome.record
-    day = (
-        datetime.fromtimestamp(record.arrival_time, UTC).strftime("%Y/%m/%d")
-        if record.arrival_time is not None
-        else "unknown-date"
-    )
-    shard = record.shard_id or "unknown-shard"
-    sequence = record.sequence_number or "unknown-sequence"
-    return f"{prefix}{outcome.reason}/{day}/{shard}/{sequence}.json"
+    arrived = _arrival(record.arrival_time)
+    day = arrived.strftime("%Y/%m/%d") if arrived is not None else "unknown-date"
+    shard = safe_name(record.shard_id) if record.shard_id else "unknown-shard"
+    if record.sequence_number:
+        sequence = safe_name(record.sequence_number)
+    else:  # no sequence number: named by what it holds, so two such records do not meet
+        sequence = safe_name(f"no sequence number\n{record.partition_key}\n{record.data}")
+    return f"{prefix}{safe_name(outcome.reason)}/{day}/{shard}/{sequence}.json"
 
 
 class LocalQuarantine:
     """Local runs (no bucket): one file per rejected record under QUARANTINE_DIR, laid out like
     the bucket's keys, so that a person can read it and `redrive`-style tools can find it."""
 
+    name = "quarantine"
+
     def __init__(self, directory: str) -> None:
         self.directory = Path(directory)
 
-    def take(self, outcome: Outcome) -> None:
+    def keep(self, outcome: Outcome) -> str:
         if outcome.status is not Status.REJECTED:
-            return
+            return ""
         path = self.directory / key_for("", outcome)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(entry(outcome), indent=2, default=str) + "\n")
         except OSError as exc:
-            raise SinkUnavailable("quarantine", exc) from exc
-        outcome.kept_at = str(path)
-
-    def flush(self) -> None:
-        """Each entry is written as its record is taken."""
+            raise SinkUnavailable(self.name, exc, [outcome.record]) from exc
+        return str(path)
 
 
 class S3Quarantine:
     """Deployed: one encrypted object per rejected record in the stack's bucket."""
+
+    name = "quarantine"
 
     def __init__(self, bucket: str, prefix: str = "quarantine/", client: Any = None) -> None:
         self.bucket = bucket
@@ -101,28 +120,13 @@ class S3Quarantine:
 
     @property
     def client(self) -> Any:
-        if self._client is None:  # boto3 costs ~200 ms to import: only when a record needs it
-            import boto3
-            from botocore.config import Config
-
-            quiet_aws_loggers()
-
-            # Short timeouts: the batch loop checks the deadline between records only, so
-            # one put must end well within DEADLINE_MARGIN_MS (default 12 s): at worst two
-            # attempts of 2 s connect + 3 s read, plus the retry's backoff.
-            self._client = boto3.client(
-                "s3",
-                config=Config(
-                    retries={"max_attempts": 2, "mode": "standard"},
-                    connect_timeout=2,
-                    read_timeout=3,
-                ),
-            )
+        if self._client is None:  # made when a record needs it: boto3 is slow to import
+            self._client = aws.client("s3", aws.FUNCTION)
         return self._client
 
-    def take(self, outcome: Outcome) -> None:
+    def keep(self, outcome: Outcome) -> str:
         if outcome.status is not Status.REJECTED:
-            return
+            return ""
         key = key_for(self.prefix, outcome)
         try:
             self.client.put_object(
@@ -132,8 +136,5 @@ class S3Quarantine:
                 ContentType="application/json",
             )
         except Exception as exc:  # botocore's errors, timeouts, credentials: all I/O here
-            raise SinkUnavailable("quarantine", exc) from exc
-        outcome.kept_at = f"s3://{self.bucket}/{key}"
-
-    def flush(self) -> None:
-        """Each entry is written as its record is taken."""
+            raise SinkUnavailable(self.name, exc, [outcome.record]) from exc
+        return f"s3://{self.bucket}/{key}"

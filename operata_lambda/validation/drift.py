@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from operata_lambda.validation.schemas import dotted
+from operata_lambda.validation.json_types import json_type
+from operata_lambda.validation.paths import dotted
 
 ITEMS = None  # in `parts`: an item of an array
 Parts = tuple[str | None, ...]
@@ -40,38 +41,26 @@ class MissingField:
     parts: Parts = field(default=(), compare=False)
 
 
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def type_matches(schema_type: Any, seen: str) -> bool:
     allowed = schema_type if isinstance(schema_type, list) else [schema_type]
     return seen in allowed or (seen == "integer" and "number" in allowed)
 
 
 def compare(
-    schema: dict[str, Any], instance: Any, prefix: str = "detail"
+    schema: dict[str, Any], instance: Any, prefix: str = "detail", *, first_only: bool = False
 ) -> tuple[list[NewField], list[TypeConflict]]:
     """Walk `instance` beside `schema`; list what is new and what has another type.
 
     A new object is reported once, at its own path (its insides are new with it); a value
-    whose type conflicts is not looked into further.
+    whose type conflicts is not looked into further. The walk follows the schema, so it is as
+    deep as the schema and visits each value of the instance at most once. `first_only` keeps
+    one new field per path (the first seen): what the function needs, in memory bounded by the
+    number of distinct paths rather than by the items of an array.
     """
     new: list[NewField] = []
     conflicts: list[TypeConflict] = []
-    _walk(schema, instance, prefix, (), new, conflicts)
+    named: set[str] | None = set() if first_only else None
+    _walk(schema, instance, prefix, (), new, conflicts, named)
     return new, conflicts
 
 
@@ -82,6 +71,7 @@ def _walk(
     parts: Parts,
     new: list[NewField],
     conflicts: list[TypeConflict],
+    named: set[str] | None,
 ) -> None:
     expected = schema.get("type")
     seen = json_type(value)
@@ -94,12 +84,14 @@ def _walk(
             child = dotted(path, [key])
             if key in properties:
                 if isinstance(properties[key], dict):
-                    _walk(properties[key], item, child, (*parts, key), new, conflicts)
-            else:
+                    _walk(properties[key], item, child, (*parts, key), new, conflicts, named)
+            elif named is None or child not in named:
                 new.append(NewField(child, json_type(item), item, (*parts, key)))
+                if named is not None:
+                    named.add(child)
     elif isinstance(value, list) and isinstance(schema.get("items"), dict):
         for item in value:
-            _walk(schema["items"], item, f"{path}[]", (*parts, ITEMS), new, conflicts)
+            _walk(schema["items"], item, f"{path}[]", (*parts, ITEMS), new, conflicts, named)
 
 
 def missing_required(

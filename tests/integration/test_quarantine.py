@@ -6,7 +6,6 @@ import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,6 +14,7 @@ from operata.fixtures import kinesis_event
 from operata_lambda.pipeline.batch import batch_item_failures, process
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome, Status
+from operata_lambda.sinks.base import Sinks, Write
 from operata_lambda.sinks.quarantine import S3Quarantine, entry, key_for
 from operata_lambda.validation.schemas import schema_set
 from tests.helpers import b64, encode, record_with_data, records_of, source_event
@@ -67,19 +67,25 @@ def missing_bucket(aws_endpoint: str) -> Bucket:
     return Bucket(aws_endpoint, f"quarantine-later-{next(_buckets)}", create=False)
 
 
-def run_sinks(records: list[KinesisRecord], sinks: list[Any], schemas: Any) -> list[Outcome]:
-    """The batch loop alone, every outcome kept."""
-    return list(process(records, sinks, schemas))
+def run_sinks(records: list[KinesisRecord], quarantine: S3Quarantine) -> list[Outcome]:
+    """The batch loop alone with this quarantine and a silent report, every outcome kept."""
+    return list(process(records, Sinks(quarantine, (SilentReporter(),)), schema_set()))
 
 
 class SilentReporter:
     """A report sink that keeps the outcomes it is given instead of writing them."""
 
+    name = "report"
+    fails_records = True
+
     def __init__(self) -> None:
         self.seen: list[Outcome] = []
 
-    def take(self, outcome: Outcome) -> None:
-        self.seen.append(outcome)
+    def begin(self, count: int) -> None:
+        pass
+
+    def take(self, outcome: Outcome) -> Write:
+        return lambda: self.seen.append(outcome)
 
     def flush(self) -> None:
         pass
@@ -112,7 +118,7 @@ def test_not_base64_is_quarantined_with_the_data_exactly_as_delivered(bucket: Bu
     event = kinesis_event([b"placeholder"])
     event["Records"][0]["kinesis"]["data"] = "not base64 at all!*"
     record = KinesisRecord.from_lambda(event["Records"][0])
-    outcomes = run_sinks([record], [bucket.quarantine(), SilentReporter()], schema_set())
+    outcomes = run_sinks([record], bucket.quarantine())
     assert [(o.status, o.reason) for o in outcomes] == [(Status.REJECTED, "not_base64")]
     ((key, body),) = bucket.objects.items()
     assert key == (
@@ -154,7 +160,7 @@ def test_handler_not_base64_without_bucket_is_one_line_and_one_local_file(
 
 def test_schema_invalid_entry_names_path_rule_value_and_schema_version(bucket: Bucket) -> None:
     (record,) = records_of(_bad_call_summary())
-    run_sinks([record], [bucket.quarantine("q/"), SilentReporter()], schema_set())
+    run_sinks([record], bucket.quarantine("q/"))
     ((key, body),) = bucket.objects.items()
     assert key.startswith("q/schema_invalid/2023/06/01/shardId-000000000000/")
     document = json.loads(body)
@@ -170,7 +176,7 @@ def test_schema_invalid_entry_names_path_rule_value_and_schema_version(bucket: B
 def test_a_retried_rejection_overwrites_its_entry(bucket: Bucket) -> None:
     (record,) = records_of(_bad_call_summary())
     for _ in range(3):
-        run_sinks([record], [bucket.quarantine(), SilentReporter()], schema_set())
+        run_sinks([record], bucket.quarantine())
     assert bucket.writes == 3
     assert len(bucket.objects) == 1
 
@@ -184,7 +190,8 @@ def test_an_entry_gives_back_its_record() -> None:
 def test_key_without_arrival_or_sequence_is_still_a_key() -> None:
     record = KinesisRecord("", "", "eA==", "", "", None)
     key = key_for("quarantine/", Outcome(record, Status.REJECTED, "not_json"))
-    assert key == "quarantine/not_json/unknown-date/unknown-shard/unknown-sequence.json"
+    assert key.startswith("quarantine/not_json/unknown-date/unknown-shard/~")  # a digest
+    assert key.endswith(".json") and key.count("/") == 4
 
 
 # --- quarantine unavailable -----------------------------------------------------------------
@@ -193,7 +200,7 @@ def test_key_without_arrival_or_sequence_is_still_a_key() -> None:
 def test_quarantine_failure_fails_that_record_and_the_rest(missing_bucket: Bucket) -> None:
     records = records_of(_good("g-1"), b"[1]", _good("g-2"), b"null", _good("g-3"))
     # the bucket does not exist yet: the first rejected record cannot be written
-    outcomes = run_sinks(records, [missing_bucket.quarantine(), SilentReporter()], schema_set())
+    outcomes = run_sinks(records, missing_bucket.quarantine())
     assert [(o.status.value, o.reason) for o in outcomes] == [
         ("processed", ""),
         ("failed", "quarantine_unavailable"),
@@ -206,7 +213,7 @@ def test_quarantine_failure_fails_that_record_and_the_rest(missing_bucket: Bucke
     ]
     # the retry (Lambda resumes from the lowest failed sequence number) succeeds
     missing_bucket.create()
-    retry = run_sinks(records[1:], [missing_bucket.quarantine(), SilentReporter()], schema_set())
+    retry = run_sinks(records[1:], missing_bucket.quarantine())
     assert [o.status.value for o in retry] == ["rejected", "processed", "rejected", "processed"]
     assert len(missing_bucket.objects) == 2
 
@@ -215,7 +222,7 @@ def test_a_failed_record_without_sequence_number_fails_the_whole_batch(
     missing_bucket: Bucket,
 ) -> None:
     record = record_with_data(b64(b"[1]"), sequence="")
-    outcomes = run_sinks([record], [missing_bucket.quarantine(), SilentReporter()], schema_set())
+    outcomes = run_sinks([record], missing_bucket.quarantine())
     assert batch_item_failures(outcomes) == [{"itemIdentifier": ""}]
 
 

@@ -89,27 +89,6 @@ def test_a_missing_dependency_is_named_with_the_interpreter_and_the_fix() -> Non
 
 
 @pytest.mark.parametrize(
-    ("schema", "where"),
-    [
-        ({"type": "objekt"}, "/type"),
-        ({"properties": {"a": {"type": ["string", "text"]}}}, "/properties/a/type"),
-        ({"properties": {"a/b": {"items": {"type": 3}}}}, "/properties/a~1b/items/type"),
-        ({"required": "id"}, "/required"),
-        ({"properties": []}, "/properties"),
-        ({"anyOf": [{"type": "string"}, "number"]}, "/anyOf/1"),
-    ],
-)
-def test_a_schema_of_the_wrong_shape_is_named_by_its_position(schema: Any, where: str) -> None:
-    problem = setup_check.schema_shape_problem(schema)
-    assert problem is not None and problem.startswith(where + ": ")
-
-
-def test_the_project_schemas_have_the_shape_of_schemas() -> None:
-    for path in sorted((ROOT / "schemas").glob("*.json")):
-        assert setup_check.schema_shape_problem(json.loads(path.read_text())) is None, path
-
-
-@pytest.mark.parametrize(
     "event",
     [source_event("CallSummary"), [source_event("CallSummary"), source_event("HeadsetSummary")]],
     ids=["one", "a-list"],
@@ -121,7 +100,7 @@ def test_eventbridge_events_given_as_the_event_point_at_kinesis_event(event: Any
 
 
 def test_other_events_are_left_to_the_batch_loop() -> None:
-    """tests/test_handler.py: malformed events never raise; they are an empty batch."""
+    """tests/unit/test_handler.py: malformed events never raise; they are an empty batch."""
     kinesis = kinesis_event([encode(source_event("CallSummary"))])
     for event in [kinesis, {}, {"Records": None}, [], None, [1, 2]]:
         assert setup_check.event_problem(event) is None

@@ -22,7 +22,6 @@ from operata_lambda import app
 from operata_lambda.config import Settings
 from operata_lambda.events.registry import EVENT_TYPES
 from operata_lambda.pipeline.outcomes import Outcome, Status
-from operata_lambda.validation import schemas
 from operata_lambda.validation.drift import (
     ITEMS,
     MissingField,
@@ -33,7 +32,8 @@ from operata_lambda.validation.drift import (
     missing_required,
     unique_new_fields,
 )
-from operata_lambda.validation.schemas import dotted
+from operata_lambda.validation.paths import dotted
+from operata_lambda.validation.schemas import schema_set
 from tests.helpers import (
     call_summary_with_three_new_fields,
     encode,
@@ -149,7 +149,7 @@ def test_missing_required_at_every_level() -> None:
 
 def test_the_published_samples_have_no_drift() -> None:
     for name in TYPES:
-        schema = schemas.for_detail_type(name)
+        schema = schema_set().for_detail_type(name)
         assert schema is not None
         assert compare(schema.document, source_event(name)["detail"]) == ([], []), name
 
@@ -261,17 +261,18 @@ def test_a_field_that_disappears_is_processed_and_shown_as_na(
 
 
 class Kept:
-    """A quarantine sink that keeps what it is given, in memory."""
+    """A quarantine that keeps what it is given, in memory."""
+
+    name = "quarantine"
 
     def __init__(self) -> None:
         self.outcomes: list[Outcome] = []
 
-    def take(self, outcome: Outcome) -> None:
-        if outcome.status is Status.REJECTED:
-            self.outcomes.append(outcome)
-
-    def flush(self) -> None:
-        pass
+    def keep(self, outcome: Outcome) -> str:
+        if outcome.status is not Status.REJECTED:
+            return ""
+        self.outcomes.append(outcome)
+        return f"memory[{len(self.outcomes) - 1}]"
 
 
 json_values = st.recursive(
@@ -334,7 +335,7 @@ def vary(
 def varied_events(draw: st.DrawFn) -> tuple[dict[str, Any], list[str], list[str]]:
     name = draw(st.sampled_from(TYPES))
     event = copy.deepcopy(ORIGINALS[name])
-    schema = schemas.for_detail_type(name)
+    schema = schema_set().for_detail_type(name)
     assert schema is not None
     added: list[str] = []
     dropped: list[str] = []
@@ -353,13 +354,9 @@ def test_generated_variations_never_crash_and_never_lose_a_record(
     records = records_of(*(encode(event) for event, _, _ in batch))
     quarantine = Kept()
     out = io.StringIO()
-    outcomes = app.run(
-        records,
-        Settings(log_format=log_format),
-        stream=out,
-        quarantine=quarantine,
-        container=app.Container(),
-    )
+    settings = Settings(log_format=log_format)
+    sinks = app.build_sinks(settings, stream=out, quarantine=quarantine, container=app.Container())
+    outcomes = app.run(records, settings, sinks)
 
     assert [o.record for o in outcomes] == records  # exactly one outcome each, in order
     assert [o.record for o in quarantine.outcomes] == [
@@ -375,3 +372,10 @@ def test_generated_variations_never_crash_and_never_lose_a_record(
             assert outcome.status is Status.PROCESSED, outcome.message
             assert {f.path for f in outcome.new_fields} == set(added)
     assert emf(out.getvalue())["Records"] == len(records)
+
+
+def test_compare_first_only_keeps_one_new_field_per_path() -> None:
+    items = [{"name": "x", "colour": str(i)} for i in range(1000)]
+    new, _ = compare(SCHEMA, {"id": "a", "tags": items}, first_only=True)
+    assert new == unique_new_fields(compare(SCHEMA, {"id": "a", "tags": items})[0])
+    assert [f.example for f in new] == ["0"]

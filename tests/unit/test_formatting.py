@@ -9,7 +9,7 @@ import pytest
 from operata_lambda.config import Settings
 from operata_lambda.events.common import Envelope
 from operata_lambda.events.registry import EVENT_TYPES
-from operata_lambda.events.text import num, report_block
+from operata_lambda.events.text import header, num
 from operata_lambda.pipeline.outcomes import Status
 from tests.helpers import EVENTS, ROOT, SOURCES, encode, records_of, run_batch, source_event
 
@@ -52,7 +52,7 @@ def test_the_documented_call_summary_block() -> None:
 
 def test_time_is_shown_in_utc() -> None:
     envelope = Envelope(id="x", time=datetime.fromisoformat("2025-07-22T20:30:45+10:00"))
-    assert "Time: 2025-07-22 10:30:45 UTC" in report_block(envelope, "T", [])
+    assert "Time: 2025-07-22 10:30:45 UTC" in header(envelope, "T")
     assert datetime.fromisoformat("2025-07-22T20:30:45+10:00").astimezone(UTC).hour == 10
 
 

@@ -9,7 +9,6 @@ from operata_lambda.pipeline.kinesis import (
     KinesisRecord,
     decode,
     is_operata_source,
-    payload_bytes,
 )
 from tests.helpers import b64
 
@@ -123,8 +122,3 @@ def test_malformed_lambda_records_still_give_a_record(raw: object) -> None:
     record = KinesisRecord.from_lambda(raw)
     assert record.data == ""
     assert record.sequence_number == ""
-
-
-def test_raw_bytes_are_the_decoded_payload_or_the_text_itself() -> None:
-    assert payload_bytes(b64(b"\x00\xff")) == b"\x00\xff"
-    assert payload_bytes("%%%") == b"%%%"

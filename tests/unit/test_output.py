@@ -119,7 +119,7 @@ def readme_section(title: str) -> str:
 
 
 def test_the_readme_queries_are_the_saved_ones() -> None:
-    """tests/test_monitoring.py runs the saved queries' fields against the function's lines."""
+    """test_monitoring.py runs the saved queries' fields against the function's lines."""
     shown = re.findall(r"```\n(.*?)```", readme_section("Logs Insights queries"), re.DOTALL)
     saved = yaml.safe_load((ROOT / "serverless.yml").read_text())["custom"]["queries"]
     assert sorted(" ".join(q.split()) for q in shown) == sorted(saved.values())
@@ -263,7 +263,7 @@ def test_debug_envelope_line_does_not_need_dataclasses_json() -> None:
         "record = KinesisRecord.from_lambda(kinesis_event([raw])['Records'][0])\n"
         "out = io.StringIO()\n"
         "Report(Settings(log_format='json', log_level='DEBUG'), out)"
-        ".take(examine(record, schema_set()))\n"
+        ".take(examine(record, schema_set()))()\n"
         "envelope = json.loads(out.getvalue().splitlines()[0])['envelope']\n"
         "assert envelope['time'] == '2023-06-01T05:00:13+00:00', envelope['time']\n"
         "assert envelope['detail'] == json.loads(raw)['detail']\n"

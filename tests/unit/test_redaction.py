@@ -321,6 +321,52 @@ def test_a_lone_surrogate_still_gets_its_log_line() -> None:
     report = Report(Settings(), stream)
     record = records_of(json.dumps(event).encode())[0]
     outcome = examine(record, schema_set())
-    report.take(outcome)
+    report.take(outcome)()
     assert outcome.status is Status.SKIPPED
     assert f"SKIPPED seq={record.sequence_number}" in raw.getvalue().decode()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mob+61402960149", "Mob+61*******149"),
+        ("x_+61402960149,", "x_+61*******149,"),
+        ("+6140296014912345", "+61*******345"),  # longer than E.164: masked all the same
+        ("mail andy.o+tag@example.com.au now", "mail [email] now"),
+        ("host ip-10-4-3-108.ec2.internal", "host ip-[IPv4].ec2.internal"),
+        ("ec2-54-1-2-3.compute-1.amazonaws.com", "ec2-[IPv4].compute-1.amazonaws.com"),
+    ],
+)
+def test_free_text_patterns_in_any_position(text: str, expected: str) -> None:
+    assert redact(text) == expected
+    assert redact(expected) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "530848f3-1111-2222-3333-b33ba70c19f0",  # an event id
+        "ap-southeast-2",
+        "2023-06-01-05",
+        "a-1-2-3",  # three numbers, not an address
+        "1.5e+1234567",
+        "user@",
+    ],
+)
+def test_free_text_patterns_leave_what_is_not_pii(text: str) -> None:
+    assert redact(text) == text
+
+
+AROUND = st.text(st.characters(exclude_categories=("Nd",), exclude_characters="+@."), max_size=8)
+
+
+@given(AROUND, st.text("23456789", min_size=8, max_size=11), AROUND)
+def test_a_phone_number_is_masked_in_any_position(before: str, digits: str, after: str) -> None:
+    redacted = redact(f"{before}+61{digits}{after}")
+    assert digits[:-3] not in redacted
+
+
+@given(AROUND, st.from_regex(r"[a-z]{2,8}\.[a-z]{2,8}@[a-z]{3,8}\.(com|net)\.au", fullmatch=True))
+def test_an_email_address_is_masked_in_any_position(before: str, address: str) -> None:
+    redacted = redact(f"{before}{address} and more")
+    assert address.split("@")[0] not in redacted and "[email]" in redacted

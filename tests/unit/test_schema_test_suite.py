@@ -20,13 +20,9 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from operata_lambda.validation.schemas import (
-    INVALID,
-    EventSchema,
-    compile_check,
-    fast_check,
-    reference_check,
-)
+from operata_lambda.validation.generated import INVALID, fast_check
+from operata_lambda.validation.reference import reference_check
+from operata_lambda.validation.schemas import EventSchema, compile_check
 
 SUITE = Path(__file__).resolve().parents[1] / "json_schema_test_suite"
 CASES = SUITE / "tests" / "draft2020-12"

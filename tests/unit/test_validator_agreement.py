@@ -24,20 +24,19 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from operata_lambda.validation import schemas
-from operata_lambda.validation.schemas import (
+from operata_lambda.validation.generated import (
     INVALID,
     VALID,
     VALID_WITH_NEW_FIELDS,
-    EventSchema,
-    compile_check,
     fast_check,
     generate,
 )
+from operata_lambda.validation.reference import MAX_ITEM_ERRORS, closed_variant
+from operata_lambda.validation.schemas import MAX_MESSAGE, EventSchema, compile_check, schema_set
 from tests.helpers import paths_in, value_at
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA_NAMES = ["envelope", *schemas.detail_types()]
+SCHEMA_NAMES = ["envelope", *schema_set().detail_types()]
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -59,7 +58,7 @@ def _fixtures(name: str) -> list[Any]:
 
 
 def _document(name: str) -> dict[str, Any]:
-    schema = schemas.envelope() if name == "envelope" else schemas.for_detail_type(name)
+    schema = schema_set().envelope() if name == "envelope" else schema_set().for_detail_type(name)
     assert schema is not None
     return schema.document
 
@@ -74,7 +73,7 @@ def _validators(document: dict[str, Any]) -> tuple[Any, Any, Any]:
         _compiled[key] = (
             compile_check(document),
             Draft202012Validator(document),
-            Draft202012Validator(schemas._closed(document)),
+            Draft202012Validator(closed_variant(document)),
         )
     return _compiled[key]
 
@@ -319,7 +318,7 @@ def test_other_keywords_fall_back_to_jsonschema(schema: Any, good: Any, bad: Any
 
 
 def test_the_event_schema_explains_with_jsonschema() -> None:
-    schema = schemas.for_detail_type("CallSummary")
+    schema = schema_set().for_detail_type("CallSummary")
     assert schema is not None
     detail = copy.deepcopy(_fixtures("CallSummary")[0])
     assert schema.check(detail) == (None, False)
@@ -376,7 +375,7 @@ LOOSER_WHEN_CLOSED = [
 def test_the_fallback_never_lets_the_closed_variant_decide_validity(
     schema: dict[str, Any], instance: Any
 ) -> None:
-    assert Draft202012Validator(schemas._closed(schema)).is_valid(instance)
+    assert Draft202012Validator(closed_variant(schema)).is_valid(instance)
     assert not Draft202012Validator(schema).is_valid(instance)
     assert fast_check(schema) is None
     assert assert_agrees(schema, instance) == INVALID
@@ -430,3 +429,92 @@ def test_a_schema_too_deep_to_generate_falls_back_to_jsonschema() -> None:
     assert check({"a": {}}) == VALID
     assert check({"b": 1}) == VALID_WITH_NEW_FIELDS
     assert check({"a": 1}) == INVALID
+
+
+# --- bounded explanations -------------------------------------------------------------------
+
+
+class CountedList(list[Any]):
+    """A list that counts how many of its items are read one by one."""
+
+    reads = 0
+
+    def __getitem__(self, index: Any) -> Any:
+        CountedList.reads += 1
+        return super().__getitem__(index)
+
+
+def _call_summary_with_devices(devices: list[Any]) -> dict[str, Any]:
+    detail = copy.deepcopy(_fixtures("CallSummary")[0])
+    detail.setdefault("webRTCSession", {})["usedDevices"] = devices
+    return detail
+
+
+def test_an_array_of_wrong_items_is_explained_from_its_first_wrong_items_only() -> None:
+    schema = EventSchema("CallSummary", _document("CallSummary"), "detail")
+    for size in (MAX_ITEM_ERRORS * 10, MAX_ITEM_ERRORS * 1000):
+        CountedList.reads = 0
+        violation, _ = schema.check(_call_summary_with_devices(CountedList([1] * size)))
+        assert violation is not None and violation.rule == "type"
+        assert violation.path.startswith("detail.webRTCSession.usedDevices[")
+        assert CountedList.reads == MAX_ITEM_ERRORS  # whatever the array's length
+
+
+def test_an_explanation_chooses_among_at_most_max_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    import operata_lambda.validation.reference as reference
+
+    chosen: list[int] = []
+
+    def counting_best_match(errors: Any) -> Any:
+        seen = list(errors)
+        chosen.append(len(seen))
+        return best_match(seen)
+
+    monkeypatch.setattr("jsonschema.exceptions.best_match", counting_best_match)
+    properties = {f"p{i}": {"type": "array", "items": {"type": "string"}} for i in range(30)}
+    document = {"type": "object", "properties": properties}
+    instance = {name: [1] * 50 for name in properties}  # 30 x 50 wrong items
+    violation = EventSchema("t", document, "detail").explain(instance)
+    assert violation.rule == "type"
+    assert chosen == [reference.MAX_ERRORS]
+
+
+def test_an_explanation_stops_when_time_runs_out() -> None:
+    schema = EventSchema("CallSummary", _document("CallSummary"), "detail")
+    detail = _call_summary_with_devices([1] * 100)
+    asked: list[bool] = []
+
+    def out_of_time() -> bool:
+        asked.append(True)
+        return len(asked) > 1  # time runs out after the first error
+
+    violation, _ = schema.check(detail, out_of_time=out_of_time)
+    assert violation is not None and violation.path == "detail.webRTCSession.usedDevices[0]"
+    assert len(asked) == 2
+    violation, _ = schema.check(detail, out_of_time=lambda: True)
+    assert violation is not None and violation.rule == "unexplained"
+    assert "too little time left" in violation.message
+
+
+def test_a_value_nested_too_deep_for_jsonschema_is_still_rejected_as_invalid() -> None:
+    nested: Any = "x"
+    for _ in range(5000):
+        nested = [nested]
+    detail = copy.deepcopy(_fixtures("CallSummary")[0])
+    detail["contact"] = nested
+    schema = EventSchema("CallSummary", _document("CallSummary"), "detail")
+    violation, _ = schema.check(detail)
+    assert violation is not None
+    assert violation.rule in {"type", "unexplained"}
+
+
+def test_a_message_quoting_a_huge_value_is_cut() -> None:
+    schema = EventSchema("CallSummary", _document("CallSummary"), "detail")
+    detail = copy.deepcopy(_fixtures("CallSummary")[0])
+    detail["contact"] = ["x" * 100] * (MAX_MESSAGE * 10)
+    violation, _ = schema.check(detail)
+    assert violation is not None and violation.rule == "type"
+    assert violation.message.startswith("['xxx")
+    left_out = len(repr(detail["contact"])) + len(" is not of type 'object'") - MAX_MESSAGE
+    assert violation.message.endswith(f"…[{left_out} more characters left out]")
+    assert len(violation.message) < MAX_MESSAGE + 50
