@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from operata.model_check import camel, pascal, snake
-from operata_lambda.events.common import EventType, Model
+from operata_lambda.events.common import EventType, Model, Treatment
 
 LINE_WIDTH = 100  # ruff's line-length in pyproject.toml
 INDENT = "    "
@@ -50,6 +50,22 @@ _LINE_KEYS = {
     "source",
     "keptAt",
 }
+
+
+# Keys that name personal data (the whole key, or a camelCase ending), and the treatment a new
+# type starts with: the masking one where the value identifies a person or a place, `shown`
+# where the existing types show it (docs/personal-data.md says why for each). A person reviews
+# them with the rest of the module.
+PERSONAL_KEYS: list[tuple[re.Pattern[str], Treatment]] = [
+    (re.compile(r"(?i:callerid|phone)|.*Phone"), Treatment.PHONE),
+    (re.compile(r"(?i:ip)|.*(?:Ip|IpAddress)"), Treatment.ADDRESS),
+    (re.compile(r"(?i:url)|.*Url"), Treatment.URL),
+    (re.compile(r"(?i:serialnumber)"), Treatment.LAST_THREE),
+    (re.compile(r"(?i:email|city|deviceid|groupid)|.*Email"), Treatment.HIDDEN),
+    (re.compile(r"(?i:message|fqdn|label)"), Treatment.FREE_TEXT),
+    (re.compile(r"(?i:username|friendlyname|agent|region|country|isp)"), Treatment.SHOWN),
+]
+PERSONAL_TABLE = Path("docs") / "personal-data.md"
 
 
 class ScaffoldError(Exception):
@@ -267,6 +283,21 @@ def _contact_id_path(described: dict[str, Any], prefix: str = "") -> str | None:
     return min(found, key=lambda p: (p.count("."), p)) if found else None
 
 
+def personal_fields(described: dict[str, Any], prefix: str = "") -> dict[str, Treatment]:
+    """Every property named like personal data, by dotted path ([] for an array's items)."""
+    found: dict[str, Treatment] = {}
+    for key, child in sorted((described.get("properties") or {}).items()):
+        path = f"{prefix}.{key}" if prefix else key
+        treatment = next((t for pattern, t in PERSONAL_KEYS if pattern.fullmatch(key)), None)
+        if treatment is not None:
+            found[path] = treatment
+        if isinstance(child, dict):
+            found |= personal_fields(child, path)
+            if isinstance(child.get("items"), dict):
+                found |= personal_fields(child["items"], f"{path}[]")
+    return found
+
+
 def _summary_lines(root: str, model: ModelClass, contact_id: str | None) -> list[str]:
     entries = []
     for f in model.fields:
@@ -322,7 +353,9 @@ def module_text(detail_type: str, schema: dict[str, Any]) -> str:
     classes = "\n\n\n".join(_class_text(c) for c in models.classes)
     formatters = sorted(h for h in ("num", "number", "text") if re.search(rf"\b{h}\(", body))
     renamed = any(f.renamed for c in models.classes for f in c.fields)
+    uses_treatment = bool(personal_fields(schema)) and "personal" in _event_type_fields()
     common = ["EventType", "Model", *(["config"] if renamed else [])]
+    common += ["Treatment"] if uses_treatment else []
     event_type = [
         f"{INDENT}detail_type={json.dumps(detail_type)},",
         f"{INDENT}title={json.dumps(title(detail_type))},",
@@ -332,6 +365,16 @@ def module_text(detail_type: str, schema: dict[str, Any]) -> str:
     ]
     if contact_id and "contact_id" in _event_type_fields():
         event_type.append(f"{INDENT}contact_id={json.dumps(contact_id)},")
+    personal = personal_fields(schema)
+    if "personal" in _event_type_fields():
+        if personal:
+            event_type.append(f"{INDENT}personal={{")
+            for path, t in personal.items():
+                entry = f"{INDENT * 2}{json.dumps(path)}: Treatment.{t.name},"
+                event_type.append(entry if _fits(entry) else f"{entry}  # noqa: E501")
+            event_type.append(f"{INDENT}}},")
+        else:
+            event_type.append(f"{INDENT}personal={{}},")
     imports = [
         "from __future__ import annotations",
         "",
@@ -415,9 +458,29 @@ def write_type(
     if taken:
         raise ScaffoldError(f"{taken[0]} already exists: move it away or rename the sample")
     text = module_text(detail_type, schema)
+    table = root / PERSONAL_TABLE
+    personal = personal_fields(schema) if "personal" in _event_type_fields() else {}
+    if personal and not table.is_file():
+        raise ScaffoldError(f"{table} not found: it lists every type's personal fields")
     add_to_registry(events_dir / "registry.py", module)
     module_file.write_text(text, encoding="utf-8")
     source_dir.mkdir(parents=True, exist_ok=True)
     for path, event in zip(samples, events, strict=True):
         path.write_text(json.dumps(event, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return Written(detail_type, [module_file, events_dir / "registry.py", *samples])
+    written = [module_file, events_dir / "registry.py", *samples]
+    if personal:
+        add_personal_rows(table, detail_type, personal)
+        written.append(table)
+    return Written(detail_type, written)
+
+
+def add_personal_rows(table: Path, detail_type: str, personal: dict[str, Treatment]) -> None:
+    """The type's personal fields as rows at the end of the table of docs/personal-data.md."""
+    lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
+    last = max(i for i, line in enumerate(lines) if line.startswith("| ") and "` |" in line)
+    rows = [
+        f"| {detail_type} | `{path}` | {t.value} | named like personal data: review the "
+        "treatment (written by schemas update --new-type) |\n"
+        for path, t in personal.items()
+    ]
+    table.write_text("".join([*lines[: last + 1], *rows, *lines[last + 1 :]]), encoding="utf-8")

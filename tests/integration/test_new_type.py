@@ -1,7 +1,8 @@
 """A new Operata detail-type in one command, on a copy of the project, then the checks a user
 runs: `schemas update --new-type samples/` -> `make fixtures` -> `schemas check`, `make lint`,
 `make unit` and the fixture tests pass with no other edit; what changed is only the new type's
-module, schema, samples, its registry lines, the changelog line and the regenerated fixtures.
+module, schema, samples, its registry lines, the changelog line, the rows of its personal
+fields in docs/personal-data.md and the regenerated fixtures.
 Afterwards a record with a fraction where the sample had a whole number is processed.
 """
 
@@ -15,7 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from operata.scaffold import module_name
+from operata.scaffold import module_name, personal_fields
+from operata.schema_tools import starting_schema
 from tests.new_type_sample import NEW_TYPE, new_type_event
 from tests.packaging import ROOT
 
@@ -72,7 +74,10 @@ def test_a_new_type_in_one_command_then_the_users_checks_pass(tmp_path: Path) ->
     after = digests(copy)
     changed = {name for name in after if before.get(name) != after[name]}
     module = f"operata_lambda/events/{module_name(NEW_TYPE)}.py"
+    personal = personal_fields(starting_schema(NEW_TYPE, [event["detail"]]))
+    assert personal  # the sample has a key named like personal data: its row is written
     assert changed == {
+        "docs/personal-data.md",
         module,
         "operata_lambda/events/registry.py",
         f"schemas/{NEW_TYPE}.json",

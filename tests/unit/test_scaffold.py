@@ -22,6 +22,7 @@ from operata import scaffold
 from operata.model_check import compare_model
 from operata.schema_tools import starting_schema
 from operata_lambda.events import builders
+from operata_lambda.events.common import Treatment
 from operata_lambda.events.text import num
 from tests.helpers import ROOT
 from tests.new_type_sample import MODULE, NEW_TYPE, leaves, new_type_event
@@ -239,3 +240,31 @@ def test_the_contact_id_path_is_declared_once_event_types_have_the_field(
     assert "contact_id=" not in scaffold.module_text(NEW_TYPE, schema)
     monkeypatch.setattr(scaffold, "_event_type_fields", lambda: fields | {"contact_id"})
     assert f'    contact_id="{path}",\n' in scaffold.module_text(NEW_TYPE, schema)
+
+
+def test_keys_named_like_personal_data_are_declared_with_a_treatment(
+    schema: dict[str, Any], module: ModuleType
+) -> None:
+    declared = module.EVENT_TYPE.personal
+    assert declared == scaffold.personal_fields(schema)
+    assert declared["message"] is Treatment.FREE_TEXT
+    phone = {"type": "string"}
+    items = {"properties": {"phone": phone, "mediaIpAddress": phone}}
+    nested = {"properties": {"agents": {"type": "array", "items": items}}}
+    assert scaffold.personal_fields(nested) == {
+        "agents[].mediaIpAddress": Treatment.ADDRESS,
+        "agents[].phone": Treatment.PHONE,
+    }
+
+
+def test_the_personal_rows_go_at_the_end_of_the_table(tmp_path: Path) -> None:
+    table = tmp_path / "personal-data.md"
+    original = (ROOT / scaffold.PERSONAL_TABLE).read_text(encoding="utf-8")
+    table.write_text(original, encoding="utf-8")
+    scaffold.add_personal_rows(table, NEW_TYPE, {"a.phone": Treatment.PHONE})
+    lines = table.read_text(encoding="utf-8").splitlines()
+    (row,) = [line for line in lines if line.startswith(f"| {NEW_TYPE} |")]
+    assert row.startswith(f"| {NEW_TYPE} | `a.phone` | phone | ")
+    before = lines[lines.index(row) - 1]
+    assert before.startswith("| ") and "` |" in before
+    assert len(lines) == len(original.splitlines()) + 1
