@@ -261,10 +261,12 @@ def test_the_personal_rows_go_at_the_end_of_the_table(tmp_path: Path) -> None:
     table = tmp_path / "personal-data.md"
     original = (ROOT / scaffold.PERSONAL_TABLE).read_text(encoding="utf-8")
     table.write_text(original, encoding="utf-8")
-    scaffold.add_personal_rows(table, NEW_TYPE, {"a.phone": Treatment.PHONE})
+    name = f"Other{NEW_TYPE}"
+    assert f"| {name} |" not in original
+    scaffold.add_personal_rows(table, name, {"a.phone": Treatment.PHONE})
     lines = table.read_text(encoding="utf-8").splitlines()
-    (row,) = [line for line in lines if line.startswith(f"| {NEW_TYPE} |")]
-    assert row.startswith(f"| {NEW_TYPE} | `a.phone` | phone | ")
+    (row,) = [line for line in lines if line.startswith(f"| {name} |")]
+    assert row.startswith(f"| {name} | `a.phone` | phone | ")
     before = lines[lines.index(row) - 1]
     assert before.startswith("| ") and "` |" in before
     assert len(lines) == len(original.splitlines()) + 1
