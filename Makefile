@@ -44,8 +44,10 @@ lint: install
 unit: install
 	$(RUN) $(PY) -m pytest tests/unit
 
+# Every test, side by side on the machine's cores (tests sharing a packaged stage or the
+# deployed stack stay on one worker: tests/conftest.py). `make unit` is the fast loop.
 test: lint
-	$(RUN) $(PY) -m pytest
+	$(RUN) $(PY) -m pytest -n auto --dist loadgroup
 
 # The hostile-input properties of `make test`, with many more generated batches (EXAMPLES per
 # configuration).

@@ -1,9 +1,10 @@
-"""The four figures of `make bench`, each against its target, as a table and as JSON.
+"""The figures of `make bench`, each against its target, as a table and as JSON.
 
 1. per-record cost of the handler over the cost of only decoding the same records
    (base64 + json.loads), in one process, LOG_FORMAT=json and text, log to /dev/null;
 2. cold start: a fresh interpreter that imports the handler and handles a one-record batch,
-   minus a fresh interpreter that only decodes the same record;
+   minus a fresh interpreter that only decodes the same record; and the same from the unpacked
+   zip on a read-only copy (as Lambda runs it), with its bytecode over without it;
 3. peak RSS of a fresh process handling a 6 MB batch of CallSummary records;
 4. the size of the zip that `sls package` builds;
 5. the worst record: the slowest of a set of hostile records of 100 KB to 1 MB
@@ -22,11 +23,13 @@ import gc
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +53,7 @@ TARGETS: dict[str, tuple[float, str, str]] = {
     "zip_mb": (2.0, "MB", "sls package zip"),
     "worst_record_ratio": (25.0, "x decode", "worst hostile record (100 KB-1 MB)"),
     "archive_overhead_pct": (15.0, "%", "per-record, archive on over off (json)"),
+    "zip_cold_start_bytecode_ratio": (0.9, "x", "zip cold start CPU, .pyc over none"),
 }
 
 
@@ -235,6 +239,116 @@ def cold_start(tmp: Path, repeats: int) -> dict[str, Any]:
     }
 
 
+# --- 2b. cold start from the zip, with and without its bytecode -----------------------------
+
+# As Lambda starts the function: only the unpacked zip, the standard library and the SDK the
+# runtime provides on sys.path, in a directory that cannot be written.
+ZIP_HANDLER_PROCESS = """
+import sys
+code_dir, sdk_dir, event_path = sys.argv[1:]
+sys.path[:] = [code_dir, *[p for p in sys.path if p and "-packages" not in p], sdk_dir]
+import json
+event = json.load(open(event_path))
+import handler
+handler.handler(event, None)
+"""
+
+ZIP_DECODE_PROCESS = """
+import sys
+code_dir, sdk_dir, event_path = sys.argv[1:]
+import base64, json
+for record in json.load(open(event_path))["Records"]:
+    json.loads(base64.b64decode(record["kinesis"]["data"]))
+"""
+
+
+def _read_only_task(zip_path: Path, dest: Path, keep_bytecode: bool) -> Path:
+    with zipfile.ZipFile(zip_path) as zf:
+        for name in zf.namelist():
+            if keep_bytecode or not name.endswith(".pyc"):
+                zf.extract(name, dest)
+    for path in [*dest.rglob("*"), dest]:  # as /var/task: nothing can be written there
+        path.chmod(path.stat().st_mode & ~0o222)
+    return dest
+
+
+def _sdk_dir(dest: Path) -> Path:
+    """The AWS SDK the runtime provides: this environment's, linked (setup_check looks for it)."""
+    import boto3
+
+    site = Path(boto3.__file__).parents[1]
+    dest.mkdir()
+    for name in ["boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py"]:
+        if (site / name).exists():
+            (dest / name).symlink_to(site / name)
+    return dest
+
+
+def _run_isolated(code: str, task: Path, sdk: Path, event: Path, env: dict[str, str]) -> float:
+    """The CPU time (user + system, ms) of a fresh isolated interpreter running `code`: on a
+    shared machine it moves far less than the wall time, which waits for the CPU too."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(
+        # -B: no bytecode written, as in /var/task (file modes do not stop root from writing)
+        [sys.executable, "-I", "-S", "-B", "-c", code, str(task), str(sdk), str(event)],
+        cwd=task,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"child process failed: {done.stderr.strip()[-500:]}")
+    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return used * 1e3
+
+
+def zip_cold_start(zip_path: Path | None, tmp: Path, repeats: int) -> dict[str, Any]:
+    """Cold start over a decode-only process, in CPU time, from the unpacked zip on a read-only
+    copy: with its bytecode over without it (the value: below 1 when the bytecode saves time)."""
+    if zip_path is None:
+        return {"value": None, "unavailable": "no zip (sls package skipped or failed)"}
+    with_pyc = _read_only_task(zip_path, tmp / "task-with-pyc", keep_bytecode=True)
+    without_pyc = _read_only_task(zip_path, tmp / "task-without-pyc", keep_bytecode=False)
+    sdk = _sdk_dir(tmp / "sdk")
+    event = tmp / "zip-one-record.json"
+    from operata.fixtures import kinesis_event
+
+    payload = (ROOT / "events" / "source" / "CallSummary.json").read_bytes()
+    event.write_text(json.dumps(kinesis_event([payload])))
+    env = {"LOG_FORMAT": "json", "STAGE": "dev", "PATH": os.environ.get("PATH", "")}
+    env["QUARANTINE_BUCKET"] = "not-used"  # the record is valid: nothing is quarantined
+    runs: dict[str, list[float]] = {"with": [], "without": [], "decode": []}
+    try:
+        for _ in range(repeats + 1):  # the first round warms the page cache, and is left out
+            times = {
+                "with": _run_isolated(ZIP_HANDLER_PROCESS, with_pyc, sdk, event, env),
+                "without": _run_isolated(ZIP_HANDLER_PROCESS, without_pyc, sdk, event, env),
+                "decode": _run_isolated(ZIP_DECODE_PROCESS, with_pyc, sdk, event, env),
+            }
+            for key, value in times.items():
+                runs[key].append(value)
+    finally:  # writable again, so that the temporary directory can be removed
+        for task in (with_pyc, without_pyc):
+            for path in [task, *task.rglob("*")]:
+                if not path.is_symlink():
+                    path.chmod(path.stat().st_mode | 0o200)
+    with_ms, without_ms, decode_ms = (statistics.median(runs[k][1:]) for k in runs)
+    with_pyc_count = sum(1 for p in with_pyc.rglob("*.pyc"))
+    return {
+        "value": round((with_ms - decode_ms) / (without_ms - decode_ms), 2),
+        "repeats": repeats,
+        "with_bytecode_cpu_ms": round(with_ms, 1),
+        "without_bytecode_cpu_ms": round(without_ms, 1),
+        "decode_process_cpu_ms": round(decode_ms, 1),
+        "overhead_with_cpu_ms": round(with_ms - decode_ms, 1),
+        "overhead_without_cpu_ms": round(without_ms - decode_ms, 1),
+        "pyc_files": with_pyc_count,
+    }
+
+
 # --- 3. memory -----------------------------------------------------------------------------
 
 # The child reports its own high-water mark (VmHWM): ru_maxrss as seen by the parent would
@@ -294,10 +408,12 @@ def memory(tmp: Path, repeats: int) -> dict[str, Any]:
 # --- 4. package size -----------------------------------------------------------------------
 
 
-def package_size(tmp: Path) -> dict[str, Any]:
+def package_size(tmp: Path) -> tuple[dict[str, Any], Path | None]:
+    """The zip's size, and the zip (None when it could not be built)."""
     sls = ROOT / "node_modules" / ".bin" / "sls"
     if not sls.exists():
-        return {"value": None, "unavailable": "node_modules/.bin/sls is missing (make install)"}
+        missing = "node_modules/.bin/sls is missing (make install)"
+        return {"value": None, "unavailable": missing}, None
     out = tmp / "package"
     env = _env()
     env["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"
@@ -307,16 +423,14 @@ def package_size(tmp: Path) -> dict[str, Any]:
             command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return {"value": None, "unavailable": f"sls package did not finish: {exc}"}
+        return {"value": None, "unavailable": f"sls package did not finish: {exc}"}, None
     zips = sorted(out.glob("*.zip")) if out.is_dir() else []
     if done.returncode != 0 or not zips:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        return {
-            "value": None,
-            "unavailable": f"sls package failed ({done.returncode}): {' | '.join(tail)}",
-        }
+        failed = f"sls package failed ({done.returncode}): {' | '.join(tail)}"
+        return {"value": None, "unavailable": failed}, None
     size = sum(z.stat().st_size for z in zips)
-    return {"value": round(size / MB, 2), "bytes": size, "zips": [z.name for z in zips]}
+    return {"value": round(size / MB, 2), "bytes": size, "zips": [z.name for z in zips]}, zips[0]
 
 
 # --- the report ----------------------------------------------------------------------------
@@ -387,11 +501,14 @@ def main(argv: list[str] | None = None) -> int:
         figures["peak_rss_mb"] = memory(tmp, max(3, args.processes // 3))
         print("worst record ...", file=sys.stderr)
         figures["worst_record_ratio"] = worst_record(tmp, max(3, args.repeats // 3))
+        zip_path = None
         if args.no_package:
             figures["zip_mb"] = {"value": None, "unavailable": "skipped (--no-package/--quick)"}
         else:
             print("sls package ...", file=sys.stderr)
-            figures["zip_mb"] = package_size(tmp)
+            figures["zip_mb"], zip_path = package_size(tmp)
+        print("cold start from the zip, with and without bytecode ...", file=sys.stderr)
+        figures["zip_cold_start_bytecode_ratio"] = zip_cold_start(zip_path, tmp, args.processes)
     return _report(figures, args.save_baseline)
 
 

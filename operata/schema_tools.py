@@ -6,8 +6,9 @@ diff    what sample events hold that the schemas do not describe (new fields, ch
 update  writes the new fields into the schema files (inferred types, a TODO description, an
         example, `"x-model": false`), bumps each schema's version, appends to CHANGELOG.md and
         prints the model fields the new properties need. An existing field's type is only
-        widened with --allow-type-change (a major version). A detail-type with no schema gets
-        a starting one (version 1.0.0, inferred from the samples) only with --new-type.
+        widened with --allow-type-change (a major version). A detail-type with no schema is
+        added whole only with --new-type: schema (version 1.0.0), module, registry lines and
+        samples (operata/scaffold.py).
 check   every schema is a valid JSON Schema, every fixture in events/ validates, and the models
         in operata_lambda/events/ read the fields the schemas describe (operata/model_check.py).
 
@@ -36,7 +37,9 @@ from operata.model_check import (
     model_type_change,
     type_text,
 )
+from operata.project import ROOT
 from operata.samples import Samples, read_samples
+from operata.scaffold import ScaffoldError
 from operata_lambda.pipeline.kinesis import is_operata_source
 from operata_lambda.validation import schemas
 from operata_lambda.validation.drift import ITEMS, Parts, compare, missing_required
@@ -45,6 +48,7 @@ from operata_lambda.validation.schema_check import directory_problems
 
 TODO = "TODO: describe"
 CHANGELOG = "CHANGELOG.md"
+PROJECT_SCHEMAS = ROOT / "schemas"
 EXAMPLE_WIDTH = 60
 
 # --- comparing them with the schemas -----------------------------------------------------
@@ -83,6 +87,7 @@ class TypeDiff:
 class Diff:
     types: dict[str, TypeDiff] = field(default_factory=dict)
     no_schema: dict[str, list[Any]] = field(default_factory=dict)  # detail-type -> details
+    no_schema_events: dict[str, list[Any]] = field(default_factory=dict)  # the whole events
     not_operata: int = 0
     unreadable: list[str] = field(default_factory=list)
 
@@ -117,6 +122,7 @@ def diff_samples(samples: Samples, directory: Path) -> Diff:
                 continue
             if document is None:
                 result.no_schema.setdefault(detail_type, []).append(event["detail"])
+                result.no_schema_events.setdefault(detail_type, []).append(event)
                 continue
             result.types[detail_type] = TypeDiff(detail_type, path, document)
         _add(result.types[detail_type], event["detail"])
@@ -216,7 +222,7 @@ def print_no_schema(result: Diff, create: str, out: typing.TextIO) -> None:
             continue
         print(
             f"{detail_type}: no schema ({events}); the processor shows it as it is. "
-            f"To describe it, create a starting schema: {create}",
+            f"To add the type (schema, module, sample): {create}",
             file=out,
         )
 
@@ -383,17 +389,13 @@ STARTING_VERSION = "1.0.0"
 
 
 def starting_schema(detail_type: str, details: list[Any]) -> dict[str, Any]:
-    """A first schema for a detail-type from sample details: every property inferred and marked
-    "x-model": false (no model reads it yet), nothing required (a person decides that)."""
-    described = infer(details)
-    properties = described.get("properties", {})
-    for value in properties.values():
-        value[MODEL_MARKER] = False
+    """A first schema for a detail-type from sample details: every property inferred, nothing
+    required (a person decides that); the scaffolded module's models read every property."""
     return {
         "$id": f"https://schemas.operata.local/events/{detail_type}.json",
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "description": f"{TODO} (written by schemas update --new-type from sample events)",
-        "properties": properties,
+        "properties": infer(details).get("properties", {}),
         "required": [],
         "title": f"Operata {detail_type} detail",
         "type": "object",
@@ -402,13 +404,18 @@ def starting_schema(detail_type: str, details: list[Any]) -> dict[str, Any]:
 
 
 def create_new_types(result: Diff, directory: Path, out: typing.TextIO) -> list[Applied]:
+    """Each detail-type with no schema: its schema, module, registry line and samples."""
+    from operata import scaffold
+
     applied = []
     for detail_type in sorted(result.no_schema):
         if not can_have_a_schema(detail_type):
             continue
         details = result.no_schema[detail_type]
+        events = result.no_schema_events[detail_type]
         path = directory / f"{detail_type}.json"
         document = starting_schema(detail_type, details)
+        written = scaffold.write_type(ROOT, detail_type, document, events)
         path.write_text(dump(document), encoding="utf-8")
         count = f"{len(details)} sample event{'s' if len(details) != 1 else ''}"
         applied.append(
@@ -424,11 +431,12 @@ def create_new_types(result: Diff, directory: Path, out: typing.TextIO) -> list[
         print(f"  {path.name}: written, version {STARTING_VERSION}, from {count}", file=out)
         for key in sorted(document["properties"]):
             print(f"    detail.{key}  {type_text(document['properties'][key])}", file=out)
+        for file in written.files:
+            print(f"  {file.relative_to(ROOT)}: written", file=out)
         print(
-            "  next, by hand: review the schema (descriptions, required fields), then a model "
-            "in operata_lambda/events/models.py, renderings in formatting.py and an entry in "
-            "registry.py; until then `schemas check` fails on the missing registry entry and "
-            "the processor shows these events as they are",
+            "  next: `make fixtures` (the report block in tests/expected/), then refine the "
+            f"rendering in {written.files[0].relative_to(ROOT)}, the schema's descriptions "
+            "and required fields, and make the samples' personal data made up",
             file=out,
         )
     return applied
@@ -443,6 +451,13 @@ def update_command(
     new_type: bool = False,
 ) -> int:
     out = out or sys.stdout
+    if new_type and directory.resolve() != (PROJECT_SCHEMAS).resolve():
+        print(
+            f"error: --new-type writes the type's module too, so it works on the project's "
+            f"schemas ({PROJECT_SCHEMAS}), not {directory}: leave out --schemas-dir",
+            file=sys.stderr,
+        )
+        return 2
     broken = next(directory_problems(directory), None)
     if broken:  # nothing is written next to a schema that cannot be used
         print(f"error: {broken}", file=sys.stderr)
@@ -471,7 +486,11 @@ def update_command(
         for note in done.model_notes:
             print("    " + note.replace("\n", "\n    "), file=out)
     if new_type:
-        applied += create_new_types(result, directory, out)
+        try:
+            applied += create_new_types(result, directory, out)
+        except ScaffoldError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     else:
         print_no_schema(result, new_type_command(paths, directory), out)
     if applied:

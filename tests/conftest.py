@@ -9,6 +9,27 @@ import pytest
 from tests.localaws import DUMMY_CREDENTIALS, moto_server
 from tests.packaging import dev, personal, pkg, prod  # noqa: F401 (session fixtures: `sls package` once per stage)
 
+# Tests that share an expensive fixture run on one worker when the suite runs in parallel
+# (`make test`: pytest -n auto --dist loadgroup), so that it is built once: the stages that
+# `sls package` builds, and the stack deployed to the local endpoint.
+SHARED_FIXTURE_GROUPS = {
+    "dev": "packaged-stages",
+    "prod": "packaged-stages",
+    "personal": "packaged-stages",
+    "pkg": "packaged-stages",
+    "deployed": "deployed-stack",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        group = next((g for name, g in SHARED_FIXTURE_GROUPS.items() if name in names), None)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
 
 @pytest.fixture(autouse=True, scope="session")
 def quarantine_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,26 +42,31 @@ def _moto_server_command() -> list[str]:
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """Start moto_server on a free loopback port; yield its endpoint URL."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    """Start moto_server on a loopback port the kernel picks; yield its endpoint URL.
+
+    The server binds port 0 and says which port it got: no window in which another test
+    running side by side (pytest -n) could take the same port."""
     env = {**os.environ, **DUMMY_CREDENTIALS}
     proc = subprocess.Popen(
-        [*_moto_server_command(), "-H", "127.0.0.1", "-p", str(port)],
+        [*_moto_server_command(), "-H", "127.0.0.1", "-p", "0"],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
         env=env,
     )
+    assert proc.stderr is not None
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+        url = None
+        for line in proc.stderr:  # ends when the server exits
+            found = re.search(r"Running on (http://127\.0\.0\.1:\d+)", line)
+            if found:
+                url = found.group(1)
                 break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"moto_server did not start on {url}") from None
-                time.sleep(0.1)
+        if url is None:
+            raise RuntimeError(f"moto_server did not start (exit status {proc.wait()})")
+        # it logs every request to stderr: keep reading, or it stops once the pipe is full
+        threading.Thread(target=proc.stderr.read, daemon=True).start()
+        urllib.request.urlopen(f"{url}/moto-api/", timeout=30).close()
         yield url
     finally:
         proc.terminate()

@@ -1,9 +1,10 @@
 """Every Operata detail-type this project knows, found by its name: EVENT_TYPES.
 
 Each type lives in one module of this package (its model, text block, summary and an
-EVENT_TYPE entry); its schema is schemas/<detail-type>.json. Adding a type: write its module,
-list it in TYPE_MODULES below, add its schema and a sample in events/source/, regenerate the
-fixtures. Every other list of types (tests, bench, fixture scripts) reads EVENT_TYPES.
+EVENT_TYPE entry); its schema is schemas/<detail-type>.json. Adding a type:
+`python -m operata schemas update --new-type samples/` writes the module, its lines below, the
+schema and the sample in events/source/; then `make fixtures`. Every other list of types
+(tests, bench, fixture scripts) reads EVENT_TYPES.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from operata_lambda.events.common import EventType
 
 __all__ = ["EVENT_TYPES", "TYPE_MODULES", "EventType"]
 
-TYPE_MODULES = (call_summary, insights_summary, agent_reported_issue, headset_summary)
+# One line per type, in the order reports and fixtures list them (the new-type scaffold adds one)
+TYPE_MODULES = (
+    call_summary,
+    insights_summary,
+    agent_reported_issue,
+    headset_summary,
+)
 
 EVENT_TYPES: dict[str, EventType] = {
     module.EVENT_TYPE.detail_type: module.EVENT_TYPE for module in TYPE_MODULES

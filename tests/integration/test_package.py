@@ -351,7 +351,7 @@ def test_zip_holds_only_runtime_files(dev: Package) -> None:
     # Of this repository's own files, only the code goes in (the rest are dependencies).
     repo_top = {p.name for p in ROOT.iterdir()}
     assert top & repo_top <= {"handler.py", "operata_lambda", "schemas"}
-    assert not [n for n in names if n.endswith((".md", ".pyc", ".zip")) or "__pycache__" in n]
+    assert not [n for n in names if n.endswith((".md", ".zip"))]
     assert not [n for n in names if n.startswith(("operata_lambda/", "schemas/")) and "test" in n]
 
 
@@ -365,6 +365,30 @@ def test_zip_extensions_are_built_for_the_lambda_runtime(dev: Package) -> None:
             assert header[:4] == b"\x7fELF", name
             assert int.from_bytes(header[18:20], "little") == 62, name  # EM_X86_64
     assert extensions, "expected at least one compiled dependency (rpds-py)"
+
+
+def test_zip_holds_the_bytecode_of_every_module_for_the_runtime(dev: Package) -> None:
+    runtime = dev.props(FUNCTION)["Runtime"]  # python3.12
+    tag = "cpython-" + runtime.removeprefix("python").replace(".", "")
+    with zipfile.ZipFile(dev.zip_path) as zf:
+        names = set(zf.namelist())
+        sources = sorted(n for n in names if n.endswith(".py"))
+        bytecode = sorted(n for n in names if n.endswith(".pyc"))
+        expected = []
+        for name in sources:
+            folder, _, file = name.rpartition("/")
+            expected.append(f"{folder}/__pycache__/{file[:-3]}.{tag}.pyc".lstrip("/"))
+        assert {"handler.py", "operata_lambda/app.py", "jsonschema/__init__.py"} <= set(sources)
+        assert bytecode == sorted(expected)
+        headers = {zf.read(name)[:8] for name in bytecode}
+    # One header for all: the runtime's magic number, then flags 0b01: a hash-based .pyc
+    # that the interpreter loads without checking it against the source.
+    (header,) = headers
+    assert int.from_bytes(header[4:8], "little") == 0b01
+    if sys.version_info[:2] == tuple(int(n) for n in runtime.removeprefix("python").split(".")):
+        import importlib.util
+
+        assert header[:4] == importlib.util.MAGIC_NUMBER
 
 
 def _kinesis_event(*samples: str) -> dict[str, Any]:
@@ -395,10 +419,18 @@ def _kinesis_event(*samples: str) -> dict[str, Any]:
 
 RUN_HANDLER = textwrap.dedent(
     """
-    import json, sys
+    import importlib.machinery, json, sys
     code_dir, sdk_dir, event_path = sys.argv[1:]
     stdlib = [p for p in sys.path if "-packages" not in p and p]
     sys.path[:] = [code_dir, *stdlib, sdk_dir]  # the runtime's order: code, then its SDK
+
+    compiled = []  # source files compiled at import: none of the zip's, it holds their .pyc
+    loader = importlib.machinery.SourceFileLoader
+    to_code = loader.source_to_code
+    def spy(self, data, path, *args, **kwargs):
+        compiled.append(path)
+        return to_code(self, data, path, *args, **kwargs)
+    loader.source_to_code = spy
 
     class Context:
         function_name = "processEvents"
@@ -411,7 +443,8 @@ RUN_HANDLER = textwrap.dedent(
     outside = [m.__file__ for m in list(sys.modules.values())
                if getattr(m, "__file__", None) and "-packages" in m.__file__
                and not m.__file__.startswith(sdk_dir)]
-    print(json.dumps({"result": result, "outside": outside}))
+    from_zip = [p for p in compiled if p.startswith(code_dir)]
+    print(json.dumps({"result": result, "outside": outside, "compiled": from_zip}))
     """
 )
 
@@ -421,6 +454,9 @@ def test_unpacked_zip_processes_a_batch(dev: Package, tmp_path: Path) -> None:
     code = tmp_path / "task"
     with zipfile.ZipFile(dev.zip_path) as zf:
         zf.extractall(code)
+    read_only = [code, *code.rglob("*")]  # as /var/task
+    for path in read_only:
+        path.chmod(path.stat().st_mode & ~0o222)
     # The Lambda runtime brings the AWS SDK; lend it ours, and nothing else from the venv.
     sdk = tmp_path / "runtime"
     sdk.mkdir()
@@ -443,17 +479,21 @@ def test_unpacked_zip_processes_a_batch(dev: Package, tmp_path: Path) -> None:
         "PATH": os.environ.get("PATH", ""),
     }
     proc = subprocess.run(
-        [sys.executable, "-I", "-S", str(script), str(code), str(sdk), str(event)],
+        # -B: nothing written, as in /var/task (file modes do not stop root from writing)
+        [sys.executable, "-I", "-S", "-B", str(script), str(code), str(sdk), str(event)],
         cwd=code,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+    for path in read_only:
+        path.chmod(path.stat().st_mode | 0o200)
     assert proc.returncode == 0, proc.stderr
     last = json.loads(proc.stdout.strip().splitlines()[-1])
     assert last["result"] == {"batchItemFailures": []}, proc.stdout
     assert last["outside"] == []
+    assert last["compiled"] == []
 
 
 def test_local_stage_needs_no_aws() -> None:
