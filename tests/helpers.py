@@ -192,3 +192,8 @@ def sls_invoke_local(
         text=True,
         timeout=300,
     )
+
+
+# Operata's four published types, whose main samples (events/source/<type>.json) are about one
+# contact so that the archive's contact timeline joins them; a type added later has its own.
+ONE_CONTACT_TYPES = ("CallSummary", "InsightsSummary", "AgentReportedIssue", "HeadsetSummary")
