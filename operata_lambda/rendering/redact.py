@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import string
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -330,3 +331,90 @@ def redact(text: str) -> str:
         return text
     pieces.append(text[done:])
     return "".join(pieces)
+
+
+# --- structured values: the one masking of a detail -----------------------------------------
+
+# A string made only of these characters cannot hold a sign the scan looks for (each needs a
+# digit, '@', ':' or '"'), so it is left as it is without a scan.
+_PLAIN = string.ascii_letters + " \t\n_-.,;!?()[]{}'/+*&%#$=<>|~^`\\"
+
+
+def _redacted_text(text: str) -> str:
+    return text if not text.strip(_PLAIN) else redact(text)
+
+
+def _labelled(key: str, value: Any) -> Any:
+    """A value under a labelled key, masked as the scan masks it in a JSON line."""
+    if key == "callerId":
+        if isinstance(value, str) or (
+            isinstance(value, int | float) and not isinstance(value, bool)
+        ):
+            return _caller_id(str(value))
+    elif isinstance(value, str):
+        return _url(value)
+    return value
+
+
+def _leaf(key: str | None, value: Any) -> Any:
+    """A string or a value under a labelled key as redacted; any other value as it is."""
+    if key in LABELLED_KEYS:
+        value = _labelled(key, value)
+    return _redacted_text(value) if isinstance(value, str) else value
+
+
+def _needs_redaction(value: Any) -> bool:
+    """Whether redact_value would change anything in `value` (iterative: any depth)."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str) or (not key.isalnum() and _redacted_text(key) != key):
+                    return True
+                if isinstance(child, dict | list):
+                    todo.append(child)
+                elif (isinstance(child, str) or key in LABELLED_KEYS) and _leaf(
+                    key, child
+                ) != child:
+                    return True
+        elif isinstance(item, list):
+            for child in item:
+                if isinstance(child, dict | list):
+                    todo.append(child)
+                elif isinstance(child, str) and _redacted_text(child) != child:
+                    return True
+        elif isinstance(item, str):
+            return _redacted_text(item) != item
+    return False
+
+
+def redact_value(value: Any) -> Any:
+    """A JSON value with the free-text patterns masked in every string (keys too), and a value
+    under a labelled key (callerId, softphoneUrl) masked as in a JSON line. A value with
+    nothing to mask is returned as it is; otherwise a copy."""
+    if not _needs_redaction(value):
+        return value
+    root: list[Any] = [None]
+    todo: list[tuple[Any, Any, Any, Any]] = [(root, 0, None, value)]
+    while todo:  # iterative: a value of any depth
+        parent, slot, key, item = todo.pop()
+        if isinstance(item, dict):
+            parent[slot] = copy = dict[str, Any]()
+            for k, v in item.items():
+                shown = _redacted_text(str(k))
+                copy[shown] = None
+                todo.append((copy, shown, str(k), v))
+        elif isinstance(item, list):
+            parent[slot] = items = [None] * len(item)
+            todo += [(items, i, None, v) for i, v in enumerate(item)]
+        else:
+            parent[slot] = _leaf(key, item)
+    return root[0]
+
+
+def masked_detail(detail: Any, personal: Mapping[str, Treatment]) -> Any:
+    """A detail as the log and the archive may show it with redaction on: the type's personal
+    fields masked by path, then the free-text patterns in every string. The one place those
+    rules meet, so that the log and the archive cannot drift apart."""
+    return redact_value(mask_personal(detail, personal))

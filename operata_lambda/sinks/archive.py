@@ -49,7 +49,7 @@ class Archive:
     name = "archive"
     fails_records = True
 
-    def __init__(self, redact: Callable[[str], str] | None = None) -> None:
+    def __init__(self, redact: bool = False) -> None:
         self.redact = redact
         self.rows: list[Row] = []
 
@@ -84,7 +84,7 @@ class LocalArchive(Archive):
     rewrites its file instead of adding rows.
     """
 
-    def __init__(self, directory: str, redact: Callable[[str], str] | None = None) -> None:
+    def __init__(self, directory: str, redact: bool = False) -> None:
         super().__init__(redact)
         self.directory = Path(directory)
 
@@ -125,7 +125,7 @@ class FirehoseArchive(Archive):
         self,
         stream: str,
         client: Any = None,
-        redact: Callable[[str], str] | None = None,
+        redact: bool = False,
         time_left_ms: Callable[[], int] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         make_client: Callable[[], Any] | None = None,
