@@ -44,14 +44,21 @@ def _every_entry_accepted(request: Any, **_: Any) -> Any:
 
 
 def firehose_answering_locally() -> Any:
-    import boto3
+    """The sink's own client (its configuration), answered inside botocore."""
+    from operata_lambda.sinks.archive import firehose_client
 
-    client = boto3.client(
-        "firehose",
-        region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-    )
+    fake = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench"}
+    fake["AWS_SECRET_ACCESS_KEY"] = "bench"
+    saved = {name: os.environ.get(name) for name in fake}
+    os.environ.update(fake)
+    try:
+        client = firehose_client()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     client.meta.events.register("before-send.firehose.PutRecordBatch", _every_entry_accepted)
     return client
 

@@ -123,11 +123,10 @@ def row(outcome: Outcome, redact: bool = False) -> dict[str, Any]:
         unknown = summary.keys() - _EMPTY.keys()
         if unknown:
             raise ValueError(f"no archive column for {', '.join(sorted(unknown))}")
+        summary["contact_id"] = by_path(envelope.detail, event_type.contact_id)
         for name, value in summary.items():
-            built[name] = _typed(COLUMNS[name], value)
-        built["contact_id"] = _typed("string", by_path(envelope.detail, event_type.contact_id))
-    if redact:
-        built = redact_value(built)
+            value = _typed(COLUMNS[name], value)
+            built[name] = redact_value(value) if redact and value is not None else value
     detail = envelope.detail
     if redact:
         detail = masked_detail(detail, event_type.personal if event_type else {})
