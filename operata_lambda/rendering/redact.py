@@ -394,14 +394,12 @@ def _redacted_text(text: str) -> str:
 
 
 def _labelled(key: str, value: Any) -> Any:
-    """A value under a labelled key, masked as the scan masks it in a JSON line."""
-    if key == "callerId":
-        if isinstance(value, str) or (
-            isinstance(value, int | float) and not isinstance(value, bool)
-        ):
-            return _caller_id(str(value))
-    elif isinstance(value, str):
-        return _url(value)
+    """A value under a labelled key, masked as the scan masks it in a JSON line: a number as a
+    caller id, a string as a softphone URL or a caller id."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _caller_id(str(value))
+    if isinstance(value, str):
+        return _url(value) if key != "callerId" else _caller_id(value)
     return value
 
 
