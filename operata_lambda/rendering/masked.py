@@ -84,7 +84,10 @@ def digits_masked(text: str) -> str:
 
 
 def shown_pairs(before: Any, after: Any) -> list[tuple[str, str]]:
-    """How a value and its masked copy read in a message: whole (repr, JSON), then leaf by leaf."""
+    """How a value and its masked copy read in a message: whole (repr, JSON), then leaf by leaf.
+    Nothing when nothing in the value was masked (mask_personal returns it as it is)."""
+    if before is after:
+        return []
     pairs = []
     try:
         pairs.append((repr(before), repr(after)))

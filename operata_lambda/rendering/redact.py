@@ -302,8 +302,10 @@ def _mask_tree(value: Any, node: _Tree | Treatment) -> Any:
     fields = {k: v for k, v in node.items() if k != "[]"} if items is not None else node
     if isinstance(value, list):
         if items is not None:
-            value = [_mask_tree(v, items) for v in value]
-        return [_mask_tree(v, fields) for v in value] if fields else value
+            value = _same_if_unchanged(value, [_mask_tree(v, items) for v in value])
+        if fields:
+            value = _same_if_unchanged(value, [_mask_tree(v, fields) for v in value])
+        return value
     if items is not None:
         value = _mask_tree(value, items)
     if fields and isinstance(value, dict):
@@ -313,6 +315,11 @@ def _mask_tree(value: Any, node: _Tree | Treatment) -> Any:
             for key in present:
                 value[key] = _mask_tree(value[key], fields[key])
     return value
+
+
+def _same_if_unchanged(before: list[Any], after: list[Any]) -> list[Any]:
+    """The list itself when no item changed: nothing masked, nothing to copy or compare."""
+    return before if all(a is b for a, b in zip(after, before, strict=True)) else after
 
 
 def personal_under(personal: Mapping[str, Treatment], path: str) -> dict[str, Treatment]:
