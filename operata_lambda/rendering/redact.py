@@ -309,11 +309,13 @@ def _mask_tree(value: Any, node: _Tree | Treatment) -> Any:
     if items is not None:
         value = _mask_tree(value, items)
     if fields and isinstance(value, dict):
-        present = [key for key in fields if key in value]
-        if present:
-            value = dict(value)
-            for key in present:
-                value[key] = _mask_tree(value[key], fields[key])
+        changed = {
+            key: masked
+            for key in fields
+            if key in value and (masked := _mask_tree(value[key], fields[key])) is not value[key]
+        }
+        if changed:
+            value = {**value, **changed}
     return value
 
 
