@@ -20,7 +20,6 @@ from operata_lambda.pipeline.batch import process
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome
 from operata_lambda.rendering.drift_notices import DriftNotices
-from operata_lambda.rendering.redact import redact as redact_pii
 from operata_lambda.sinks.archive import FirehoseArchive, LocalArchive, firehose_client
 from operata_lambda.sinks.base import Quarantine, Sink, Sinks
 from operata_lambda.sinks.metrics import EmfMetrics
@@ -45,7 +44,7 @@ class Container:
         return self.s3_quarantines[key]
 
     def archive(self, settings: Settings, time_left_ms: Callable[[], int] | None) -> Sink:
-        redact = redact_pii if settings.redact_pii else None
+        redact = settings.redact_pii
         if not settings.archive_stream:
             return LocalArchive(settings.archive_dir, redact)
         return FirehoseArchive(

@@ -47,8 +47,11 @@ def client(
     *,
     endpoint_url: str | None = None,
     region: str | None = None,
+    checked: bool = True,
 ) -> Any:
     """A boto3 client for `service`; boto3 is imported on the first call, not at cold start.
+    `checked=False` skips botocore's check of the parameters against the API's model, for a
+    caller whose parameters are always of the right shape.
 
     Raises botocore's NoRegionError when no region is given or configured.
     """
@@ -60,6 +63,7 @@ def client(
         connect_timeout=patience.connect_s,
         read_timeout=patience.read_s,
         retries={"total_max_attempts": patience.attempts, "mode": "standard"},
+        parameter_validation=checked,
     )
     return boto3.client(
         service, endpoint_url=endpoint_url or None, region_name=region or None, config=config

@@ -12,13 +12,14 @@ later can be queried before it gets a column of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from operata_lambda.events.registry import EVENT_TYPES
 from operata_lambda.jsonio import dumps
 from operata_lambda.pipeline.outcomes import Outcome
+from operata_lambda.rendering.redact import masked_detail, redact_value
 
 # name -> Glue (Hive) type; the order is the table's.
 COLUMNS: dict[str, str] = {
@@ -103,11 +104,13 @@ def _typed(kind: str, value: Any) -> Any:
     return float(value)
 
 
-def row(outcome: Outcome, redact: Callable[[str], str] | None = None) -> dict[str, Any]:
+def row(outcome: Outcome, redact: bool = False) -> dict[str, Any]:
     """The archive row of a processed outcome: the columns, then the two partition keys.
 
-    With `redact`, the log's rules apply to what comes from the event's own values: the
-    detail and the type's summary fields (the identifiers and times are the record's).
+    With `redact`, the log's masking applies to what comes from the event's own values: the
+    detail through masked_detail (personal fields by path, then the free-text patterns), the
+    contact id and the type's summary fields through the free-text patterns (the identifiers
+    and times are the record's).
     """
     envelope = outcome.envelope
     if envelope is None:
@@ -120,13 +123,14 @@ def row(outcome: Outcome, redact: Callable[[str], str] | None = None) -> dict[st
         unknown = summary.keys() - _EMPTY.keys()
         if unknown:
             raise ValueError(f"no archive column for {', '.join(sorted(unknown))}")
+        summary["contact_id"] = by_path(envelope.detail, event_type.contact_id)
         for name, value in summary.items():
             value = _typed(COLUMNS[name], value)
-            built[name] = value if redact is None else _redacted(value, redact)
-        contact = _typed("string", by_path(envelope.detail, event_type.contact_id))
-        built["contact_id"] = contact if redact is None else _redacted(contact, redact)
+            built[name] = redact_value(value) if redact and value is not None else value
+    detail = envelope.detail
+    if redact:
+        detail = masked_detail(detail, event_type.personal if event_type else {})
     event_time = timestamp(envelope.time)
-    detail = dumps(envelope.detail)
     built.update(
         event_id=envelope.id,
         sent_detail_type=outcome.detail_type,
@@ -139,21 +143,12 @@ def row(outcome: Outcome, redact: Callable[[str], str] | None = None) -> dict[st
         sequence_number=record.sequence_number,
         shard_id=record.shard_id,
         schema_version=outcome.schema_version or None,
-        detail=detail if redact is None else _redacted(detail, redact),
+        detail=dumps(detail),
         detail_omitted=False,
         detail_type=partition_of(outcome.detail_type),
         event_date=event_time[:10],
     )
     return built
-
-
-def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
-    """The one place the archive applies the log's redaction to a value of the event."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, list):
-        return [redact(item) if isinstance(item, str) else item for item in value]
-    return value
 
 
 def encoded(built: dict[str, Any]) -> bytes:

@@ -3,7 +3,8 @@ type declares (EventType.personal) masked in the envelope's detail, in the model
 is rendered from, and in a rejection's value and messages, whatever the value's shape.
 
 Masking comes first and clipping after (in rendering.safe), so a cut value never shows more of
-a number than its mask does. The outcome the other sinks see is not changed.
+a number than its mask does. The outcome the other sinks see is not changed. The detail is
+masked by rendering.redact.masked_detail, the one masking the archive's rows use too.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.rendering.redact import (
     MASK,
     leaves,
-    mask_personal,
     mask_under,
+    masked_detail,
     personal_under,
-    redact,
 )
 
 
@@ -34,8 +34,8 @@ def masked(outcome: Outcome, *, text_block: bool, envelope_shown: bool) -> Outco
     personal = event_type.personal if event_type else {}
     changes: dict[str, Any] = {}
     envelope = outcome.envelope
-    if envelope is not None and personal and (text_block or envelope_shown):
-        envelope = dataclasses.replace(envelope, detail=mask_personal(envelope.detail, personal))
+    if envelope is not None and (text_block or envelope_shown):
+        envelope = dataclasses.replace(envelope, detail=masked_detail(envelope.detail, personal))
         changes["envelope"] = envelope
     if (
         text_block
@@ -43,7 +43,7 @@ def masked(outcome: Outcome, *, text_block: bool, envelope_shown: bool) -> Outco
         and outcome.status is Status.PROCESSED
         and outcome.event_type is not None
     ):
-        changes["detail"] = build(outcome.event_type.model, redact_strings(envelope.detail))
+        changes["detail"] = build(outcome.event_type.model, envelope.detail)
     violation = outcome.violation
     inside = personal_under(personal, violation.path) if violation is not None else {}
     if violation is not None and inside:
@@ -83,27 +83,11 @@ def digits_masked(text: str) -> str:
     return _DIGIT_RUN.sub(lambda m: f"{MASK}{m.group()[-3:]}", text)
 
 
-def redact_strings(value: Any) -> Any:
-    """A copy of a JSON value with the free-text patterns masked in every string (keys too)."""
-    root: list[Any] = [None]
-    todo: list[tuple[Any, Any, Any]] = [(root, 0, value)]
-    while todo:  # iterative: a value of any depth
-        parent, slot, item = todo.pop()
-        if isinstance(item, str):
-            parent[slot] = redact(item)
-        elif isinstance(item, dict):
-            parent[slot] = copy = {redact(str(k)): None for k in item}
-            todo += [(copy, redact(str(k)), v) for k, v in item.items()]
-        elif isinstance(item, list):
-            parent[slot] = items = [None] * len(item)
-            todo += [(items, i, v) for i, v in enumerate(item)]
-        else:
-            parent[slot] = item
-    return root[0]
-
-
 def shown_pairs(before: Any, after: Any) -> list[tuple[str, str]]:
-    """How a value and its masked copy read in a message: whole (repr, JSON), then leaf by leaf."""
+    """How a value and its masked copy read in a message: whole (repr, JSON), then leaf by leaf.
+    Nothing when nothing in the value was masked (mask_personal returns it as it is)."""
+    if before is after:
+        return []
     pairs = []
     try:
         pairs.append((repr(before), repr(after)))

@@ -23,8 +23,10 @@ In text (`redact(text)`), applied to every string and every line written:
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
+import string
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -32,6 +34,7 @@ from operata_lambda.events.common import Treatment
 
 MASK = "*******"
 LABELLED_KEYS = ("callerId", "softphoneUrl", "softphoneContextUrl")  # masked by their key
+_LABELS = frozenset(LABELLED_KEYS)
 IPV4 = "[IPv4]"
 IPV6 = "[IPv6]"
 EMAIL = "[email]"
@@ -209,6 +212,8 @@ def _find(text: str, m: re.Match[str], floor: int) -> tuple[int, int, str] | Non
 # --- personal fields by path --------------------------------------------------------------
 
 _KEEPS = {Treatment.SHOWN, Treatment.FREE_TEXT}  # the free-text patterns still apply
+_ASCII_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4_EXACT = re.compile(rf"(?:{_ASCII_OCTET}\.){{3}}{_ASCII_OCTET}")  # as ipaddress reads one
 
 
 def mask_text(value: str, treatment: Treatment) -> str:
@@ -216,6 +221,8 @@ def mask_text(value: str, treatment: Treatment) -> str:
     if treatment is Treatment.PHONE:
         return mask_phone(value) if any(c.isdigit() for c in value) else HIDDEN
     if treatment is Treatment.ADDRESS:
+        if _IPV4_EXACT.fullmatch(value.strip()):  # the usual case, without ipaddress's parse
+            return IPV4
         try:
             return IPV4 if ipaddress.ip_address(value.strip()).version == 4 else IPV6
         except ValueError:
@@ -233,6 +240,8 @@ def mask_value(value: Any, treatment: Treatment) -> Any:
     """A personal field's value of any shape, each string or number in it masked."""
     if treatment in _KEEPS:
         return value
+    if type(value) is str:
+        return mask_text(value, treatment)
     root: list[Any] = [None]
     todo: list[tuple[Any, Any, Any]] = [(root, 0, value)]
     while todo:  # iterative: a value of any depth
@@ -257,22 +266,62 @@ def path_parts(path: str) -> list[str]:
 
 def mask_personal(value: Any, personal: Mapping[str, Treatment]) -> Any:
     """`value` (a detail) with every personal field masked; the parts changed are copies."""
-    for path, treatment in personal.items():
-        if treatment not in _KEEPS:
-            value = _mask_at(value, path_parts(path), treatment)
+    tree = _path_tree(tuple(personal.items()))
+    return _mask_tree(value, tree) if tree else value
+
+
+# A tree of the masked paths: {"contact": {"callerId": PHONE}, "usedDevices": {"[]": {...}}},
+# so that each object on the way is copied once, whatever the number of fields under it.
+_Tree = dict[str, "_Tree | Treatment"]
+
+
+@functools.lru_cache(maxsize=64)
+def _path_tree(personal: tuple[tuple[str, Treatment], ...]) -> _Tree:
+    tree: _Tree = {}
+    for path, treatment in personal:
+        if treatment in _KEEPS:
+            continue
+        node = tree
+        *parents, last = path_parts(path)
+        for part in parents:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                break  # a field inside one masked whole is masked with it
+            node = child
+        else:
+            node[last] = treatment
+    return tree
+
+
+def _mask_tree(value: Any, node: _Tree | Treatment) -> Any:
+    """An array where one value was expected: each item; one value where an array was
+    expected: as its only item."""
+    if not isinstance(node, dict):
+        return mask_value(value, node)
+    items = node.get("[]")
+    fields = {k: v for k, v in node.items() if k != "[]"} if items is not None else node
+    if isinstance(value, list):
+        if items is not None:
+            value = _same_if_unchanged(value, [_mask_tree(v, items) for v in value])
+        if fields:
+            value = _same_if_unchanged(value, [_mask_tree(v, fields) for v in value])
+        return value
+    if items is not None:
+        value = _mask_tree(value, items)
+    if fields and isinstance(value, dict):
+        changed = {
+            key: masked
+            for key in fields
+            if key in value and (masked := _mask_tree(value[key], fields[key])) is not value[key]
+        }
+        if changed:
+            value = {**value, **changed}
     return value
 
 
-def _mask_at(value: Any, parts: list[str], treatment: Treatment) -> Any:
-    if not parts:
-        return mask_value(value, treatment)
-    if isinstance(value, list):  # an array where one value was expected: each item
-        return [_mask_at(v, parts[1:] if parts[0] == "[]" else parts, treatment) for v in value]
-    if parts[0] == "[]":  # one value where an array was expected: as its only item
-        return _mask_at(value, parts[1:], treatment)
-    if isinstance(value, dict) and parts[0] in value:
-        return {**value, parts[0]: _mask_at(value[parts[0]], parts[1:], treatment)}
-    return value
+def _same_if_unchanged(before: list[Any], after: list[Any]) -> list[Any]:
+    """The list itself when no item changed: nothing masked, nothing to copy or compare."""
+    return before if all(a is b for a, b in zip(after, before, strict=True)) else after
 
 
 def personal_under(personal: Mapping[str, Treatment], path: str) -> dict[str, Treatment]:
@@ -330,3 +379,106 @@ def redact(text: str) -> str:
         return text
     pieces.append(text[done:])
     return "".join(pieces)
+
+
+# --- structured values: the one masking of a detail -----------------------------------------
+
+# A string made only of these characters cannot hold a sign the scan looks for (each needs a
+# digit, '@', ':' or '"'), so it is left as it is without a scan.
+_PLAIN = string.ascii_letters + " \t\n_-.,;!?()[]{}'/+*&%#$=<>|~^`\\"
+# Shapes the scan never changes (a test checks it on generated strings of these shapes): an
+# ISO 8601 time, a UUID, a number written as text. Most strings of a detail are one of them.
+_NOTHING_TO_MASK = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:\d\d)?"
+    r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|-?[0-9]+(?:\.[0-9]+)?"
+    r"|\[IPv[46]\]"
+)
+
+
+def _redacted_text(text: str) -> str:
+    if not text.strip(_PLAIN) or _NOTHING_TO_MASK.fullmatch(text):
+        return text
+    return redact(text)
+
+
+def _labelled(key: str, value: Any) -> Any:
+    """A value under a labelled key, masked as the scan masks it in a JSON line: a number as a
+    caller id, a string as a softphone URL or a caller id."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _caller_id(str(value))
+    if isinstance(value, str):
+        return _url(value) if key != "callerId" else _caller_id(value)
+    return value
+
+
+def _leaf(key: str | None, value: Any) -> Any:
+    """A string or a value under a labelled key as redacted; any other value as it is."""
+    if key in LABELLED_KEYS:
+        value = _labelled(key, value)
+    return _redacted_text(value) if isinstance(value, str) else value
+
+
+def _needs_redaction(value: Any) -> bool:
+    """Whether redact_value would change anything in `value` (iterative: any depth)."""
+    todo = [value]
+    text = _redacted_text
+    while todo:
+        item = todo.pop()
+        kind = type(item)
+        if kind is dict:
+            for key, child in item.items():
+                if type(key) is not str or (not key.isalnum() and text(key) != key):
+                    return True
+                kind = type(child)
+                if kind is dict or kind is list:
+                    todo.append(child)
+                elif key in _LABELS:
+                    if _leaf(key, child) != child:
+                        return True
+                elif kind is str and text(child) != child:
+                    return True
+        elif kind is list:
+            for child in item:
+                kind = type(child)
+                if kind is str:
+                    if text(child) != child:
+                        return True
+                elif kind is dict or kind is list:
+                    todo.append(child)
+        elif kind is str:
+            return bool(text(item) != item)
+        elif isinstance(item, dict | list):  # a subclass: the full walk decides
+            return True
+    return False
+
+
+def redact_value(value: Any) -> Any:
+    """A JSON value with the free-text patterns masked in every string (keys too), and a value
+    under a labelled key (callerId, softphoneUrl) masked as in a JSON line. A value with
+    nothing to mask is returned as it is; otherwise a copy."""
+    if not _needs_redaction(value):
+        return value
+    root: list[Any] = [None]
+    todo: list[tuple[Any, Any, Any, Any]] = [(root, 0, None, value)]
+    while todo:  # iterative: a value of any depth
+        parent, slot, key, item = todo.pop()
+        if isinstance(item, dict):
+            parent[slot] = copy = dict[str, Any]()
+            for k, v in item.items():
+                shown = _redacted_text(str(k))
+                copy[shown] = None
+                todo.append((copy, shown, str(k), v))
+        elif isinstance(item, list):
+            parent[slot] = items = [None] * len(item)
+            todo += [(items, i, None, v) for i, v in enumerate(item)]
+        else:
+            parent[slot] = _leaf(key, item)
+    return root[0]
+
+
+def masked_detail(detail: Any, personal: Mapping[str, Treatment]) -> Any:
+    """A detail as the log and the archive may show it with redaction on: the type's personal
+    fields masked by path, then the free-text patterns in every string. The one place those
+    rules meet, so that the log and the archive cannot drift apart."""
+    return redact_value(mask_personal(detail, personal))

@@ -3,13 +3,15 @@ JSON lines x INFO and DEBUG x redaction on and off).
 
 Generated records: nesting thousands of levels deep, large arrays and objects, control and
 format characters (and words that begin the function's own lines) in values, keys, detail-types,
-sources and record metadata, personal values of every shape at every personal path the event
-types declare, and wrong types that reject a record with hostile text in its message.
+sources and record metadata (sequence numbers, event ids and partition keys that hold paths and
+odd characters; arrival times out of range, NaN, infinite, 10**400 or text), personal values of
+every shape at every personal path the event types declare, and wrong types that reject a record
+with hostile text in its message. The archive is on (local files), the quarantine too.
 
 Properties: one outcome per record, in order; every good record processed; nothing failed (no
 sink fails here); no raw control, separator or format character written; no line begins with
 event text; no line over 256 KB; every JSON line parses; with redaction on, no value of a field
-whose treatment masks it appears.
+whose treatment masks it appears, in the log or in the archive; no file outside its folder.
 
 `make fuzz` runs the same properties longer (HOSTILE_EXAMPLES sets the examples per
 configuration).
@@ -205,6 +207,20 @@ def string_paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any
         yield prefix
 
 
+# Record metadata of any shape: identifiers that are paths, text where a time was, times that no
+# date can be made of.
+odd_identifier = st.one_of(
+    st.sampled_from(["", "\u202e", " x", "\u2028", "/", "/..", "/../..", "../x", "a/b", "\\..\\"]),
+    hostile_text,
+)
+odd_arrival_time = st.sampled_from(
+    [
+        *(-1.0, 0, "not a time", "1685595613", None, 1685595613.0, 1e20, -1e20),
+        *(float("nan"), float("inf"), float("-inf"), 10**400, True, [1], {"t": 1}),
+    ]
+)
+
+
 @st.composite
 def batch(draw: st.DrawFn) -> tuple[dict[str, Any], list[bool], list[str]]:
     """A Lambda Kinesis event: good and hostile records in turn, with odd metadata."""
@@ -222,11 +238,13 @@ def batch(draw: st.DrawFn) -> tuple[dict[str, Any], list[bool], list[str]]:
             kinesis = record["kinesis"]
             words = draw(hostile_text)
             kinesis["partitionKey"] = words
-            kinesis["sequenceNumber"] += draw(st.sampled_from(["", "\u202e", " x", "\u2028"]))
-            kinesis["approximateArrivalTimestamp"] = draw(
-                st.sampled_from([-1.0, 0, "not a time", None, 1685595613.0])
-            )
-    return event, good, secrets
+            kinesis["sequenceNumber"] += draw(odd_identifier)
+            shard = draw(st.sampled_from(["shardId-000000000000", "../..", "a/b", "..", ""]))
+            record["eventID"] = f"{shard}:{kinesis['sequenceNumber']}"
+            kinesis["approximateArrivalTimestamp"] = draw(odd_arrival_time)
+    # As the Lambda runtime hands it over: decoded from JSON (NaN, Infinity and 10**400 kept;
+    # a pair of surrogate escapes read as the one character they encode).
+    return json.loads(json.dumps(event)), good, secrets
 
 
 # --- the properties ----------------------------------------------------------------------
@@ -247,7 +265,9 @@ def configured(fmt: str, level: str, redact: str, quarantine: Path) -> Iterator[
         "LOG_LEVEL": level,
         "REDACT_PII": redact,
         "STAGE": "local",
-        "QUARANTINE_DIR": str(quarantine),
+        "QUARANTINE_DIR": str(quarantine / "quarantine" / "kept"),
+        "ARCHIVE": "true",
+        "ARCHIVE_DIR": str(quarantine / "archive" / "kept"),
     }
     out = io.StringIO()
     with (
@@ -290,10 +310,18 @@ def test_hostile_records_between_good_ones(
     drawn: tuple[dict[str, Any], list[bool], list[str]],
 ) -> None:
     event, _, secrets = drawn
-    with configured(fmt, level, redact, tmp_path_factory.mktemp("q")) as out:
+    root = tmp_path_factory.mktemp("q")
+    with configured(fmt, level, redact, root) as out:
         response = handler.handler(event, Context())
     assert response == {"batchItemFailures": []}, "no record failed: no sink failed"
     check_output(out.getvalue(), fmt, redact, secrets)
+    kept = [path.relative_to(root) for path in root.rglob("*") if path.is_file()]
+    assert all(path.parts[1] == "kept" for path in kept), "a file outside its folder"
+    if redact == "true":
+        files = "".join(
+            path.read_text("utf-8", "replace") for path in root.glob("archive/**/*.json")
+        )
+        assert not [secret for secret in secrets if secret in files], "shown in the archive"
     sequence = [r["kinesis"]["sequenceNumber"] for r in event["Records"]]
     written = out.getvalue().split("\n")[:-1]
     if fmt == "text":  # one line of the function's own per record

@@ -125,3 +125,15 @@ def test_mask_personal_copies_only_what_it_changes() -> None:
     assert masked["contact"]["callerId"] == redact("+61412345678")
     assert masked["other"] is detail["other"]
     assert detail["contact"]["callerId"] == "+61412345678"
+
+
+def test_mask_personal_returns_a_value_with_nothing_to_mask_as_it_is() -> None:
+    """A rejected value where an object was expected (a list nested deep): nothing in it is
+    masked, so nothing is copied, and the messages need no search for it."""
+    personal = EVENT_TYPES["CallSummary"].personal
+    nested: Any = "x"
+    for _ in range(200):
+        nested = [nested]
+    detail = {"contact": nested, "webRTCSession": {"usedDevices": [[{"kind": "audio"}]]}}
+    assert mask_personal(detail, personal)["contact"] is nested
+    assert mask_personal(detail, personal)["webRTCSession"] is detail["webRTCSession"]

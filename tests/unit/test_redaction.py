@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import handler
@@ -20,8 +20,9 @@ from operata_lambda import app
 from operata_lambda.config import Settings
 from operata_lambda.pipeline.batch import examine
 from operata_lambda.pipeline.outcomes import Status
+from operata_lambda.rendering import redact as redact_module
 from operata_lambda.rendering.drift_notices import DriftNotices
-from operata_lambda.rendering.redact import country_code_length, mask_phone, redact
+from operata_lambda.rendering.redact import country_code_length, mask_phone, redact, redact_value
 from operata_lambda.sinks.report import Report
 from operata_lambda.validation.schemas import schema_set
 from tests.helpers import (
@@ -370,3 +371,42 @@ def test_a_phone_number_is_masked_in_any_position(before: str, digits: str, afte
 def test_an_email_address_is_masked_in_any_position(before: str, address: str) -> None:
     redacted = redact(f"{before}{address} and more")
     assert address.split("@")[0] not in redacted and "[email]" in redacted
+
+
+# --- structured values: masked_detail skips strings the scan cannot change ------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(redact_module._NOTHING_TO_MASK, fullmatch=True))
+def test_a_string_of_a_skipped_shape_is_one_the_scan_leaves_alone(text: str) -> None:
+    assert redact(text) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=redact_module._PLAIN))
+def test_a_string_of_plain_characters_is_one_the_scan_leaves_alone(text: str) -> None:
+    assert redact(text) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text() | st.sampled_from(["+61412345678", "a@b.co", "ip-10-4-3-108", "fe80::1"]))
+def test_redact_value_masks_every_string_and_copies_only_when_one_changes(text: str) -> None:
+    value = {"k": text, "l": [text, {"m": text}], "n": {text: 1}}
+    masked = redact_value(value)
+    assert masked["k"] == masked["l"][0] == masked["l"][1]["m"] == redact(text)
+    assert redact(text) in masked["n"]
+    assert (masked is value) == (redact(text) == text)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        *((key, number) for key in redact_module.LABELLED_KEYS for number in (412345678, 4.5e9)),
+        ("callerId", "0412345678"),
+        ("callerId", "+61 412 345 678"),
+        *((key, "https://x.awsapps.com/connect/ccp#c") for key in redact_module.LABELLED_KEYS[1:]),
+    ],
+)
+def test_redact_value_masks_a_labelled_value_as_a_json_line_shows_it(key: str, value: Any) -> None:
+    line = redact(json.dumps({key: value}))
+    assert json.loads(line) == redact_value({key: value})
