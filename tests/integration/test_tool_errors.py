@@ -236,3 +236,20 @@ def test_an_invalid_option_is_one_line_and_exit_2(argv: list[str], named: str) -
     assert line.startswith(f"python -m operata {argv[0]}: error: {named}"), line
     assert line.endswith(f"(see python -m operata {argv[0]} --help)")
     assert result.stdout == ""
+
+
+def test_a_reader_that_goes_away_is_no_traceback() -> None:
+    """`python -m operata query --list | head -1`: the pipe closes before the output ends."""
+    reader, writer = os.pipe()
+    os.close(reader)  # nothing will read: the first write fails with a broken pipe
+    with os.fdopen(writer, "w") as closed_pipe:
+        result = subprocess.run(
+            [sys.executable, "-m", "operata", "query", "--list"],
+            cwd=ROOT,
+            stdout=closed_pipe,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode != 0
