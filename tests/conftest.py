@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from operata_lambda.validation import schemas
+from tests.helpers import ROOT
 from tests.localaws import DUMMY_CREDENTIALS, moto_server
 from tests.packaging import dev, personal, pkg, prod  # noqa: F401 (session fixtures: `sls package` once per stage)
 
@@ -89,3 +92,15 @@ def fresh_container(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator
     yield
     schemas.clear_cache()
     setup_check.forget()
+
+
+@pytest.fixture
+def schema_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of the project's schemas that the function and the tools read (a schema update
+    in a test changes only the copy)."""
+    directory = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", directory)
+    monkeypatch.setenv("OPERATA_SCHEMA_DIR", str(directory))
+    schemas.clear_cache()
+    yield directory
+    schemas.clear_cache()

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +12,7 @@ import pytest
 
 from operata.cli import main
 from operata.stream import s3_on_failure_writer
-from operata_lambda.validation import schemas
-from tests.helpers import ROOT, encode
+from tests.helpers import encode
 from tests.integration.test_stream_e2e import Recorder, _call_summary, aws, consume, quarantined
 
 pytestmark = pytest.mark.e2e
@@ -26,16 +23,6 @@ __all__ = ["aws"]  # the fixture, shared with test_stream_e2e
 def _keys(s3: Any, bucket: str, prefix: str = "") -> list[str]:
     listing = s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
     return sorted(item["Key"] for item in listing.get("Contents", []))
-
-
-@pytest.fixture
-def schema_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    directory = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", directory)
-    monkeypatch.setenv("OPERATA_SCHEMA_DIR", str(directory))
-    schemas.clear_cache()
-    yield directory
-    schemas.clear_cache()
 
 
 def _widen_duration(directory: Path) -> None:

@@ -8,10 +8,8 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +19,8 @@ from operata.cli import REJECTION_REASONS, main
 from operata.fixtures import kinesis_event
 from operata_lambda.config import Settings
 from operata_lambda.pipeline.kinesis import KinesisRecord
-from operata_lambda.validation import schemas
 from tests.helpers import EVENTS, ROOT, encode, records_of, run_batch, source_event
 from tests.integration.test_redrive import _widen_duration
-
-
-@pytest.fixture
-def schema_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    directory = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", directory)
-    monkeypatch.setenv("OPERATA_SCHEMA_DIR", str(directory))
-    schemas.clear_cache()
-    yield directory
-    schemas.clear_cache()
 
 
 def set_aside(directory: Path, *events: dict[str, Any], extra: bytes = b"") -> list[Path]:
