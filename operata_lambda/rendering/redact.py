@@ -406,7 +406,8 @@ def _labelled(key: str, value: Any) -> Any:
     """A value under a labelled key, masked as the scan masks it in a JSON line: a number as a
     caller id, a string as a softphone URL or a caller id."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return _caller_id(str(value))
+        shown = _caller_id(str(value))
+        return value if shown == str(value) else shown  # a number nothing hides stays one
     if isinstance(value, str):
         return _url(value) if key != "callerId" else _caller_id(value)
     return value

@@ -389,7 +389,11 @@ def test_a_string_of_plain_characters_is_one_the_scan_leaves_alone(text: str) ->
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text() | st.sampled_from(["+61412345678", "a@b.co", "ip-10-4-3-108", "fe80::1"]))
+@given(
+    st.text()
+    | st.sampled_from(["+61412345678", "a@b.co", "ip-10-4-3-108", "fe80::1"])
+    | st.sampled_from(redact_module.LABELLED_KEYS)  # a key under which a number is masked
+)
 def test_redact_value_masks_every_string_and_copies_only_when_one_changes(text: str) -> None:
     value = {"k": text, "l": [text, {"m": text}], "n": {text: 1}}
     masked = redact_value(value)
