@@ -6,11 +6,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from operata_lambda.validation import schemas
 from tests.helpers import ROOT
 from tests.localaws import DUMMY_CREDENTIALS, moto_server
 from tests.packaging import dev, personal, pkg, prod  # noqa: F401 (session fixtures: `sls package` once per stage)
+
+# In CI (CI=true) the property tests draw the same examples every run, so a run's verdict is
+# the code's, not the draw's; elsewhere (make test, make unit, make fuzz) they explore anew.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 # Tests that share an expensive fixture run on one worker when the suite runs in parallel
 # (`make test`: pytest -n auto --dist loadgroup), so that it is built once: the stages that
