@@ -47,7 +47,8 @@ def _running_pid() -> int | None:
     return pid
 
 
-def _server_command() -> list[str]:
+def server_command() -> list[str]:
+    """moto_server beside this interpreter, else on PATH, else as a module."""
     beside = Path(sys.executable).with_name("moto_server")
     if beside.exists():
         return [str(beside)]
@@ -66,7 +67,7 @@ def start(port: int, wait_s: float = 30) -> int:
     STATE.mkdir(exist_ok=True)
     with open(STATE / "server.log", "ab") as log:
         server = subprocess.Popen(
-            [*_server_command(), "-H", "127.0.0.1", "-p", str(port)],
+            [*server_command(), "-H", "127.0.0.1", "-p", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, **CREDENTIALS},

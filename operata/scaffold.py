@@ -27,6 +27,7 @@ from typing import Any
 
 from operata.model_check import camel, pascal, snake
 from operata_lambda.events.common import EventType, Model, Treatment
+from operata_lambda.rendering.safe import TRACE_KEYS
 
 LINE_WIDTH = 100  # ruff's line-length in pyproject.toml
 INDENT = "    "
@@ -36,20 +37,7 @@ INDENT = "    "
 _ATTRIBUTES_TAKEN = {n for n in dir(Model) if not n.startswith("__")} | {"field", "config"}
 _VARIABLES_TAKEN = {"num", "number", "text", "lines", "detail", *dir(builtins)}
 # Keys the JSON line writes itself (operata_lambda/rendering/lines.py): a summary leaves them.
-_LINE_KEYS = {
-    "level",
-    "message",
-    "outcome",
-    "detailType",
-    "eventId",
-    "sequenceNumber",
-    "partitionKey",
-    "shardId",
-    "requestId",
-    "reason",
-    "source",
-    "keptAt",
-}
+_LINE_KEYS = {*TRACE_KEYS, "source", "keptAt"}
 
 
 # Keys that name personal data (the whole key, or a camelCase ending), and the treatment a new

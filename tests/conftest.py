@@ -45,26 +45,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def quarantine_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Rejected records of local runs go to a temporary directory, not the working tree."""
     path = tmp_path_factory.mktemp("quarantine")
-    saved = os.environ.get("QUARANTINE_DIR")
-    os.environ["QUARANTINE_DIR"] = str(path)
-    yield path
-    if saved is None:
-        os.environ.pop("QUARANTINE_DIR", None)
-    else:
-        os.environ["QUARANTINE_DIR"] = saved
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QUARANTINE_DIR", str(path))
+        yield path
 
 
 @pytest.fixture(autouse=True, scope="session")
 def archive_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Archive rows of local runs (sls invoke local --stage local) go to a temporary directory."""
     path = tmp_path_factory.mktemp("archive")
-    saved = os.environ.get("ARCHIVE_DIR")
-    os.environ["ARCHIVE_DIR"] = str(path)
-    yield path
-    if saved is None:
-        os.environ.pop("ARCHIVE_DIR", None)
-    else:
-        os.environ["ARCHIVE_DIR"] = saved
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ARCHIVE_DIR", str(path))
+        yield path
 
 
 @pytest.fixture(scope="session")

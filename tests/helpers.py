@@ -176,12 +176,11 @@ def sls_invoke_local(
         **os.environ,
         "PATH": f"{path_first}{os.pathsep}{os.environ['PATH']}",
         "SLS_TELEMETRY_DISABLED": "1",
-        **env,
     }
+    left_out = {"QUARANTINE_BUCKET", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"}
     for name in list(environment):
-        if name.startswith("AWS_") or name in {"QUARANTINE_BUCKET", "VIRTUAL_ENV", "PYTHONPATH"}:
+        if name.startswith("AWS_") or name in left_out:
             environment.pop(name)
-    environment.pop("PYTHONHOME", None)
     environment.update(env)
     stage_args = ["--stage", stage] if stage else []
     return subprocess.run(

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
-import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+
+from operata.local_aws import server_command
 
 REGION = "us-east-1"
 DUMMY_CREDENTIALS = {
@@ -30,16 +29,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _moto_server_command() -> list[str]:
-    beside = Path(sys.executable).with_name("moto_server")
-    if beside.exists():
-        return [str(beside)]
-    found = shutil.which("moto_server")
-    if found:
-        return [found]
-    return [sys.executable, "-m", "moto.server"]
-
-
 @contextmanager
 def moto_server() -> Iterator[str]:
     """Start moto_server on a loopback port the kernel picks; yield its endpoint URL.
@@ -48,7 +37,7 @@ def moto_server() -> Iterator[str]:
     running side by side (pytest -n) could take the same port."""
     env = {**os.environ, **DUMMY_CREDENTIALS}
     proc = subprocess.Popen(
-        [*_moto_server_command(), "-H", "127.0.0.1", "-p", "0"],
+        [*server_command(), "-H", "127.0.0.1", "-p", "0"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
