@@ -95,14 +95,9 @@ def _examine(
         )
     new_fields = []
     if has_new_fields:
-        from operata_lambda.validation.drift import (  # only for drift: not at cold start
-            compare,
-            unique_new_fields,
-        )
+        from operata_lambda.validation.drift import compare  # only for drift: not at cold start
 
-        new_fields = unique_new_fields(
-            compare(schema.document, envelope.detail, first_only=True)[0]
-        )
+        new_fields = compare(schema.document, envelope.detail, first_only=True)[0]
     return Outcome(
         record,
         Status.PROCESSED,

@@ -124,11 +124,3 @@ def _walk_required(
 
 def _type_text(schema_type: Any) -> str:
     return "|".join(schema_type) if isinstance(schema_type, list) else str(schema_type)
-
-
-def unique_new_fields(fields: list[NewField]) -> list[NewField]:
-    """One entry per path (array items repeat paths), in order of first appearance."""
-    seen: dict[str, NewField] = {}
-    for f in fields:
-        seen.setdefault(f.path, f)
-    return list(seen.values())

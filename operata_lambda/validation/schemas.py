@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from operata_lambda.config import SCHEMA_DIR_ENV
+from operata_lambda.rendering.safe import clip
 from operata_lambda.validation.generated import INVALID, VALID, VALID_WITH_NEW_FIELDS, fast_check
 from operata_lambda.validation.paths import dotted
 
@@ -117,19 +118,13 @@ class EventSchema:
             path=dotted(self.prefix, error.absolute_path) or "$",
             rule=str(error.validator),
             value=None if isinstance(error.instance, dict | list) else error.instance,
-            message=_cut(error.message),
+            message=clip(error.message, MAX_MESSAGE),
         )
 
     def _unexplained(self, why: str) -> Violation:
         return Violation(
             self.prefix or "$", "unexplained", None, f"does not match {self.name}: {why}"
         )
-
-
-def _cut(message: str) -> str:
-    if len(message) <= MAX_MESSAGE:
-        return message
-    return f"{message[:MAX_MESSAGE]}…[{len(message) - MAX_MESSAGE} more characters left out]"
 
 
 class SchemaFileError(ValueError):

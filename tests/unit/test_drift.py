@@ -30,7 +30,6 @@ from operata_lambda.validation.drift import (
     compare,
     json_type,
     missing_required,
-    unique_new_fields,
 )
 from operata_lambda.validation.paths import dotted
 from operata_lambda.validation.schemas import schema_set
@@ -47,6 +46,14 @@ from tests.helpers import (
 TYPES = list(EVENT_TYPES)  # each has a sample named after it in events/source/
 NEW = three_new_fields()  # named from the schema: new in any state schemas/ is left in
 THREE_NEW = [new.path for new in NEW]
+
+
+def unique_new_fields(fields: list[NewField]) -> list[NewField]:
+    """One entry per path, in order of first appearance: what compare(first_only=True) keeps."""
+    seen: dict[str, NewField] = {}
+    for f in fields:
+        seen.setdefault(f.path, f)
+    return list(seen.values())
 
 
 pytestmark = pytest.mark.usefixtures("fresh_container")
