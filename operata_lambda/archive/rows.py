@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from operata_lambda.events.registry import EVENT_TYPES
+from operata_lambda.events.registry import known_or_other
 from operata_lambda.jsonio import dumps
 from operata_lambda.pipeline.outcomes import Outcome
 from operata_lambda.rendering.redact import masked_detail, redact_value
@@ -57,18 +57,12 @@ COLUMNS: dict[str, str] = {
     "detail_omitted": "boolean",
 }
 PARTITIONS: dict[str, str] = {"detail_type": "string", "event_date": "string"}
-OTHER_TYPE = "Other"  # the partition of a detail-type with no model or schema
 
 # Firehose takes records of at most 1,000 KiB; the newline after each row counts too.
 MAX_ROW_BYTES = 1000 * 1024 - 1
 _CLIP = 1000  # characters kept of a summary text when a row is still too big without detail
 
 _EMPTY = dict.fromkeys(COLUMNS)
-
-
-def partition_of(detail_type: str) -> str:
-    """The detail_type partition: the type itself when the table knows it, else Other."""
-    return detail_type if detail_type in EVENT_TYPES else OTHER_TYPE
 
 
 def timestamp(moment: datetime) -> str:
@@ -145,7 +139,7 @@ def row(outcome: Outcome, redact: bool = False) -> dict[str, Any]:
         schema_version=outcome.schema_version or None,
         detail=dumps(detail),
         detail_omitted=False,
-        detail_type=partition_of(outcome.detail_type),
+        detail_type=known_or_other(outcome.detail_type),
         event_date=event_time[:10],
     )
     return built

@@ -17,7 +17,7 @@ from operata_lambda.events import (
 )
 from operata_lambda.events.common import EventType
 
-__all__ = ["EVENT_TYPES", "TYPE_MODULES", "EventType"]
+__all__ = ["EVENT_TYPES", "OTHER_TYPE", "TYPE_MODULES", "EventType", "known_or_other"]
 
 # One line per type, in the order reports and fixtures list them (the new-type scaffold adds one)
 TYPE_MODULES = (
@@ -30,3 +30,11 @@ TYPE_MODULES = (
 EVENT_TYPES: dict[str, EventType] = {
     module.EVENT_TYPE.detail_type: module.EVENT_TYPE for module in TYPE_MODULES
 }
+
+# What metrics and archive rows call a detail-type with no model (a type Operata added).
+OTHER_TYPE = "Other"
+
+
+def known_or_other(detail_type: str) -> str:
+    """The detail-type itself when a module models it, else Other."""
+    return detail_type if detail_type in EVENT_TYPES else OTHER_TYPE

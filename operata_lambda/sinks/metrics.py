@@ -30,13 +30,12 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from operata_lambda.config import Settings
-from operata_lambda.events.registry import EVENT_TYPES
+from operata_lambda.events.registry import EVENT_TYPES, known_or_other
 from operata_lambda.pipeline.kinesis import is_operata_source
 from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.sinks.base import SinkUnavailable, Write
 
 MAX_VALUES = 100  # values per metric in one EMF document (the specification's limit)
-OTHER_TYPE = "Other"
 
 _STATUS_METRIC = {s: f"Records{s.value.capitalize()}" for s in Status}
 _TYPE_METRICS = ("Records", "RecordsProcessed", "RecordsRejected", "SchemaDriftFields")
@@ -58,10 +57,10 @@ class Tally:
 def tally(outcome: Outcome) -> Tally:
     """The record's part of the metrics; a processed record's type measures its own."""
     detail_type = outcome.detail_type
-    if not (detail_type and is_operata_source(outcome.source)):
+    if detail_type and is_operata_source(outcome.source):
+        detail_type = known_or_other(detail_type)
+    else:
         detail_type = ""
-    elif detail_type not in EVENT_TYPES:
-        detail_type = OTHER_TYPE
     event_type = outcome.event_type
     own: dict[str, float] = {}
     if outcome.status is Status.PROCESSED and event_type is not None and event_type.metrics:

@@ -10,8 +10,8 @@ import re
 from typing import Any
 
 from operata.queries import QUERIES_DIR, all_queries
-from operata_lambda.archive.rows import COLUMNS, OTHER_TYPE, PARTITIONS
-from operata_lambda.events.registry import EVENT_TYPES
+from operata_lambda.archive.rows import COLUMNS, PARTITIONS
+from operata_lambda.events.registry import EVENT_TYPES, OTHER_TYPE
 from tests.packaging import SERVICE, Package
 
 ARCHIVE_TYPES = {

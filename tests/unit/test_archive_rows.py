@@ -13,14 +13,13 @@ import pytest
 from operata_lambda.archive.rows import (
     COLUMNS,
     MAX_ROW_BYTES,
-    OTHER_TYPE,
     PARTITIONS,
     by_path,
     encoded,
     row,
 )
 from operata_lambda.events.common import Treatment
-from operata_lambda.events.registry import EVENT_TYPES
+from operata_lambda.events.registry import EVENT_TYPES, OTHER_TYPE
 from operata_lambda.pipeline.batch import examine
 from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.rendering.redact import redact
