@@ -19,7 +19,7 @@ from typing import Any
 from operata_lambda.events.registry import known_or_other
 from operata_lambda.jsonio import dumps
 from operata_lambda.pipeline.outcomes import Outcome
-from operata_lambda.rendering.redact import masked_detail, redact_value
+from operata_lambda.rendering.redact import redact_value
 
 # name -> Glue (Hive) type; the order is the table's.
 COLUMNS: dict[str, str] = {
@@ -121,9 +121,7 @@ def row(outcome: Outcome, redact: bool = False) -> dict[str, Any]:
         for name, value in summary.items():
             value = _typed(COLUMNS[name], value)
             built[name] = redact_value(value) if redact and value is not None else value
-    detail = envelope.detail
-    if redact:
-        detail = masked_detail(detail, event_type.personal if event_type else {})
+    detail = outcome.masked_detail if redact else envelope.detail
     event_time = timestamp(envelope.time)
     built.update(
         event_id=envelope.id,

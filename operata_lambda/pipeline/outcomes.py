@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from operata_lambda.events.common import Envelope
-from operata_lambda.events.registry import EventType
+from operata_lambda.events.registry import EVENT_TYPES, EventType
 from operata_lambda.validation.schemas import Violation
 
 if TYPE_CHECKING:  # drift is imported when a record has new fields, not at cold start
@@ -66,6 +66,17 @@ class Outcome:
     def summary(self) -> dict[str, Any]:
         """The flat summary of a typed event (its JSON log line's fields), made once."""
         return {} if self.event_type is None else self.event_type.summarise(self.detail)
+
+    @cached_property
+    def masked_detail(self) -> Any:
+        """The envelope's detail as the redacting sinks show it (its type's personal fields by
+        path, then the free-text patterns: rendering.redact.masked_detail), made once for the
+        log and the archive."""
+        from operata_lambda.rendering.redact import masked_detail  # only when redacting
+
+        event_type = EVENT_TYPES.get(self.detail_type)
+        detail = self.envelope.detail if self.envelope is not None else None
+        return masked_detail(detail, event_type.personal if event_type else {})
 
     @property
     def event_id(self) -> str:

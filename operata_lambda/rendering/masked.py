@@ -4,7 +4,7 @@ is rendered from, and in a rejection's value and messages, whatever the value's 
 
 Masking comes first and clipping after (in rendering.safe), so a cut value never shows more of
 a number than its mask does. The outcome the other sinks see is not changed. The detail is
-masked by rendering.redact.masked_detail, the one masking the archive's rows use too.
+masked once per record (Outcome.masked_detail), the masking the archive's rows use too.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from operata_lambda.rendering.redact import (
     MASK,
     leaves,
     mask_under,
-    masked_detail,
     personal_under,
 )
 
@@ -35,7 +34,7 @@ def masked(outcome: Outcome, *, text_block: bool, envelope_shown: bool) -> Outco
     changes: dict[str, Any] = {}
     envelope = outcome.envelope
     if envelope is not None and (text_block or envelope_shown):
-        envelope = dataclasses.replace(envelope, detail=masked_detail(envelope.detail, personal))
+        envelope = dataclasses.replace(envelope, detail=outcome.masked_detail)
         changes["envelope"] = envelope
     if (
         text_block
