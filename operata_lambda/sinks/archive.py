@@ -11,7 +11,6 @@ nothing is lost; a retried batch may archive a row twice, and the queries count 
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from operata_lambda.aws import Patience
 from operata_lambda.pipeline.kinesis import KinesisRecord
 from operata_lambda.pipeline.outcomes import Outcome, Status
 from operata_lambda.sinks.base import SinkUnavailable, Write, nothing
+from operata_lambda.sinks.quarantine import safe_name
 
 # PutRecordBatch's limits: 500 records and 4 MiB per call.
 MAX_ROWS_PER_CALL = 500
@@ -94,8 +94,9 @@ class LocalArchive(Archive):
 
     def write(self, rows: list[Row]) -> None:
         first = rows[0].record
-        name = f"{_file_part(first.shard_id, 'unknown-shard')}-"
-        name += f"{_file_part(first.sequence_number, 'unknown')}.json"
+        # one-to-one and inside the partition's folder, whatever the record says
+        name = f"{safe_name(first.shard_id) if first.shard_id else 'unknown-shard'}-"
+        name += f"{safe_name(first.sequence_number) if first.sequence_number else 'unknown'}.json"
         by_partition: dict[tuple[str, str], list[bytes]] = {}
         for kept in rows:
             by_partition.setdefault(kept.partition, []).append(kept.data)
@@ -106,12 +107,6 @@ class LocalArchive(Archive):
                 (folder / name).write_bytes(b"".join(lines))
         except OSError as exc:
             raise SinkUnavailable("archive", exc, [kept.record for kept in rows]) from exc
-
-
-def _file_part(text: str, default: str) -> str:
-    """A record's identifier as part of a file name: no separator, no `..` (the folders are
-    the partition's, whatever the record says)."""
-    return re.sub(r"[^A-Za-z0-9_-]", "_", text) or default
 
 
 class FirehoseRejected(Exception):
